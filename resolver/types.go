@@ -1,6 +1,3 @@
-// Package resolver decides what happens to an AMP request: validation, the default disposition,
-// rule evaluation and the resulting verdict (amp-semantics §2–§6, §9). It is pure: the state of
-// the recipient and the time come in as arguments.
 package resolver
 
 import (
@@ -54,7 +51,7 @@ type Input struct {
 	// From and To are the message's sender (full JID, as the server stamped it) and recipient
 	// (as addressed), parsed by the caller, which needs them anyway for presence look-ups.
 	From, To jid.JID
-	Facts   Facts
+	Facts    Facts
 	// Available lists the available resources of the recipient's bare JID at receipt.
 	Available []Resource
 	// PresenceAuthorised is the caller's §9 policy answer: the recipient's roster gives the

@@ -1,0 +1,141 @@
+package resolver
+
+import "github.com/ampd-xmpp/ampd/amp"
+
+// ruleFault is the set of validation classes one rule falls into. A rule can be in several
+// (an unknown action and an empty value); only the class with the highest precedence that
+// any rule of the message is in gets reported (Decision D6).
+type ruleFault uint8
+
+const (
+	faultUnsupportedAction ruleFault = 1 << iota
+	faultUnsupportedCondition
+	faultInvalid
+)
+
+// Validate checks an AMP request against the enabled features and the §9 presence policy
+// (amp-semantics §2, §6) and returns the error the sender is owed, or nil.
+//
+// The checks, in order of precedence: a missing or empty message id (Decision D1); an <amp/>
+// without rules; then the rule classes unsupported-actions, unsupported-conditions and
+// invalid-rules, each reported with every offending rule of that class in document order.
+//
+// Validate reads only the message, the sender and recipient addresses, the recipient kind and
+// PresenceAuthorised — never Available or Now — so a refusal reveals nothing of the
+// recipient's presence.
+func Validate(in Input, f Features) *amp.Error {
+	m := in.Message
+	if m == nil || !m.ID.Present || m.ID.Value == "" {
+		return errMissingID()
+	}
+	if m.Amp == nil || len(m.Amp.Rules) == 0 {
+		return errEmptyRuleset()
+	}
+	everyRuleInvalid := m.Amp.PerHop.Present && !validPerHop(m.Amp.PerHop.Value)
+	guarded := presenceGuarded(in)
+
+	var all ruleFault
+	for _, r := range m.Amp.Rules {
+		all |= checkRule(r, f, guarded)
+	}
+	if everyRuleInvalid {
+		all |= faultInvalid
+	}
+	if all == 0 {
+		return nil // the common path: no allocation
+	}
+
+	class := reportedClass(all)
+	var offending []amp.Rule
+	for _, r := range m.Amp.Rules {
+		if everyRuleInvalid && class == faultInvalid || checkRule(r, f, guarded)&class != 0 {
+			offending = append(offending, r)
+		}
+	}
+	switch class {
+	case faultUnsupportedAction:
+		return errUnsupportedActions(offending)
+	case faultUnsupportedCondition:
+		return errUnsupportedConditions(offending)
+	default:
+		return errInvalidRules(offending)
+	}
+}
+
+// reportedClass picks the class of highest precedence present in all (Decision D6).
+func reportedClass(all ruleFault) ruleFault {
+	switch {
+	case all&faultUnsupportedAction != 0:
+		return faultUnsupportedAction
+	case all&faultUnsupportedCondition != 0:
+		return faultUnsupportedCondition
+	default:
+		return faultInvalid
+	}
+}
+
+func validPerHop(v string) bool {
+	return v == "true" || v == "false" || v == "1" || v == "0"
+}
+
+// presenceGuarded reports whether the §9 policy refuses presence-revealing rules of this
+// sender: the recipient is a local account (existing or not, so that an unknown account is
+// treated exactly like a stranger's and its existence stays hidden), the caller's policy did
+// not authorise the sender, and the sender is not writing to their own bare JID. Remote
+// recipients and services reveal no presence here, so the policy never applies to them.
+func presenceGuarded(in Input) bool {
+	switch in.Facts.Recipient {
+	case RecipientLocal, RecipientUnknown:
+	default:
+		return false
+	}
+	return !in.PresenceAuthorised && !in.From.Bare().Equal(in.To.Bare())
+}
+
+// checkRule returns every class rule r falls into. guarded is the result of presenceGuarded.
+func checkRule(r amp.Rule, f Features, guarded bool) ruleFault {
+	var fault ruleFault
+
+	action := r.Action.Value
+	if !r.Action.Present || action == "" {
+		fault |= faultInvalid
+	} else if !f.actions.has(indexOf(actionNames[:], action)) {
+		fault |= faultUnsupportedAction
+	}
+
+	condition := indexOf(conditionNames[:], r.Condition.Value)
+	if !r.Condition.Present || r.Condition.Value == "" {
+		fault |= faultInvalid
+	} else if !f.conditions.has(condition) {
+		fault |= faultUnsupportedCondition
+	}
+
+	if !validValue(condition, r.Value, f) {
+		fault |= faultInvalid
+	}
+
+	// Every condition XEP-0079 defines can reveal presence; only drop answers nothing.
+	if guarded && condition >= 0 && action != "drop" {
+		fault |= faultInvalid
+	}
+	return fault
+}
+
+// validValue reports whether v is a valid, enabled value for the condition with index
+// condition. The value of a condition that is itself unknown is not judged: the rule is
+// already reported as unsupported-conditions, a class of higher precedence.
+func validValue(condition int, v amp.Attr, f Features) bool {
+	if !v.Present || v.Value == "" {
+		return false
+	}
+	switch condition {
+	case conditionDeliver:
+		return f.deliverValues.has(indexOf(deliverValueNames[:], v.Value))
+	case conditionMatchResource:
+		return f.matchResourceValues.has(indexOf(matchResourceNames[:], v.Value))
+	case conditionExpireAt:
+		_, ok := parseUTCDateTime(v.Value)
+		return ok
+	}
+	return true
+}
