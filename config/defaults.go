@@ -1,0 +1,46 @@
+package config
+
+import "time"
+
+// Default returns the configuration with every default filled in. The required keys
+// (component.address, component.domain, component.secret or component.secret_file,
+// server.hosts) are left empty, so Default() alone does not validate.
+func Default() *Config {
+	return &Config{
+		Component: Component{
+			MaxStanzaBytes:   256 << 10,
+			Keepalive:        60 * time.Second,
+			DialTimeout:      10 * time.Second,
+			HandshakeTimeout: 10 * time.Second,
+			ReconnectMin:     500 * time.Millisecond,
+			ReconnectMax:     30 * time.Second,
+			MaxQueued:        10000,
+		},
+		Server: Server{
+			Hosts:     []string{},
+			ReplyFrom: ReplyFromServer,
+		},
+		AMP: AMP{
+			Actions:             KnownActions(),
+			Conditions:          KnownConditions(),
+			DeliverValues:       KnownDeliverValues(),
+			MatchResourceValues: KnownMatchResourceValues(),
+			Gateways:            []string{},
+			Forwarded:           []string{},
+		},
+		Privacy: Privacy{
+			PresencePolicy:  PolicyRoster,
+			RosterCacheTTL:  30 * time.Second,
+			RosterCacheSize: 10000,
+		},
+		Store: Store{Path: "ampd.db"},
+		HTTP:  HTTP{Listen: "127.0.0.1:9479"},
+		Log:   Log{Level: "info", Format: "text"},
+	}
+}
+
+// The limits of component.max_stanza_bytes.
+const (
+	MinStanzaBytes = 1 << 10
+	MaxStanzaBytes = 16 << 20
+)
