@@ -1,0 +1,164 @@
+package resolver
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/ampd-xmpp/ampd/amp"
+)
+
+// examplesDir finds the shared XEP-0079 examples relative to the repository: the directory
+// holding go.mod, then ../shared/spec/xep0079-examples.
+func examplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the package; cannot locate the shared XEP-0079 examples")
+		}
+		dir = parent
+	}
+	examples := filepath.Join(dir, "..", "shared", "spec", "xep0079-examples")
+	if _, err := os.Stat(examples); err != nil {
+		t.Skipf("XEP-0079 examples not found at ../shared/spec/xep0079-examples from the repository root: %v", err)
+	}
+	return examples
+}
+
+// readExample returns the stanza of example n without its leading comment.
+func readExample(t testing.TB, n int) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(examplesDir(t), "example-"+twoDigits(n)+".xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(b, []byte("-->")); i >= 0 {
+		b = b[i+3:]
+	}
+	return bytes.TrimSpace(b)
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// parseExample reads an example into an amp.Message with encoding/xml. It is a test-only
+// stand-in for the amp package's parser, good enough for the well-formed examples.
+func parseExample(t testing.TB, raw []byte) *amp.Message {
+	t.Helper()
+	var x struct {
+		From *string `xml:"from,attr"`
+		To   *string `xml:"to,attr"`
+		ID   *string `xml:"id,attr"`
+		Type *string `xml:"type,attr"`
+		Amp  *struct {
+			PerHop *string `xml:"per-hop,attr"`
+			Status *string `xml:"status,attr"`
+			Rules  []struct {
+				Action    *string `xml:"action,attr"`
+				Condition *string `xml:"condition,attr"`
+				Value     *string `xml:"value,attr"`
+			} `xml:"rule"`
+		} `xml:"http://jabber.org/protocol/amp amp"`
+	}
+	if err := xml.Unmarshal(raw, &x); err != nil {
+		t.Fatal(err)
+	}
+	opt := func(p *string) amp.Attr {
+		if p == nil {
+			return amp.Attr{}
+		}
+		return attr(*p)
+	}
+	m := &amp.Message{Raw: raw, From: opt(x.From), To: opt(x.To), ID: opt(x.ID), Type: opt(x.Type)}
+	if x.Amp != nil {
+		m.Amp = &amp.Element{PerHop: opt(x.Amp.PerHop), Status: opt(x.Amp.Status)}
+		for _, r := range x.Amp.Rules {
+			m.Amp.Rules = append(m.Amp.Rules, amp.Rule{Action: opt(r.Action), Condition: opt(r.Condition), Value: opt(r.Value)})
+		}
+	}
+	return m
+}
+
+// TestXEP0079Examples feeds the request examples of XEP-0079 through Decide, with a clock
+// before and after their 2003/2004 expiry dates.
+func TestXEP0079Examples(t *testing.T) {
+	var (
+		before2004  = time.Date(2003, 6, 1, 0, 0, 0, 0, time.UTC)
+		after2004   = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC)
+		remote      = Facts{Recipient: RecipientRemote}
+		noDrop, _   = NewFeatures([]string{"alert", "error", "notify"}, KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
+		noExpiry, _ = NewFeatures(KnownActions(), []string{"deliver", "match-resource"}, KnownDeliverValues(), KnownMatchResourceValues())
+	)
+	tests := [...]struct {
+		example    int
+		facts      Facts
+		available  []Resource
+		authorised bool
+		now        time.Time
+		features   Features
+		verdict    Verdict
+		met        int
+		app        string // the AMP error child expected, "" for none
+	}{
+		// Examples 5, 6: expire-at drop to a remote server's user, before and after.
+		0: {example: 5, facts: remote, now: before2004, verdict: Deliver, met: -1},
+		1: {example: 5, facts: remote, now: after2004, verdict: Discard, met: 0},
+		2: {example: 6, facts: remote, now: after2004, verdict: Discard, met: 0},
+		// Example 10: reliable data transport to francisco/pda (local to hamlet.lit).
+		3: {example: 10, facts: localStore, available: []Resource{{"pda", 0}}, authorised: true, now: before2004, verdict: Deliver, met: -1},
+		4: {example: 10, facts: localStore, available: []Resource{{"desktop", 0}}, authorised: true, now: before2004, verdict: Discard, met: 1}, // Example 11
+		5: {example: 10, facts: localStore, available: []Resource{{"pda", 0}}, authorised: true, now: after2004, verdict: Discard, met: 0},
+		6: {example: 10, facts: localStore, available: []Resource{{"pda", 0}}, now: before2004, verdict: Discard, met: -1, app: "invalid-rules"}, // §9
+		// Example 12: a time-sensitive headline-like alert to a bare JID.
+		7: {example: 12, facts: localStore, now: time.Date(2003, 6, 23, 22, 59, 59, 0, time.UTC), verdict: Hold, met: -1},
+		8: {example: 12, facts: localStore, now: time.Date(2003, 6, 23, 23, 0, 0, 0, time.UTC), verdict: Discard, met: 0},
+		// Example 13: transient message, dropped if it would be stored.
+		9:  {example: 13, facts: localStore, now: before2004, verdict: Discard, met: 0},
+		10: {example: 13, facts: localStore, available: []Resource{{"a", 0}}, now: before2004, verdict: Deliver, met: -1},
+		// Example 14: transient message with alert (Example 15 is the reply).
+		11: {example: 14, facts: localStore, authorised: true, now: before2004, verdict: Discard, met: 0},
+		12: {example: 14, facts: localStore, now: before2004, verdict: Discard, met: -1, app: "invalid-rules"},
+		// Examples 16/17 and 18/19: a server without drop, or without expire-at.
+		13: {example: 16, facts: remote, now: before2004, features: noDrop, verdict: Discard, met: -1, app: "unsupported-actions"},
+		14: {example: 18, facts: remote, now: before2004, features: noExpiry, verdict: Discard, met: -1, app: "unsupported-conditions"},
+	}
+	for i, tc := range tests {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			m := parseExample(t, readExample(t, tc.example))
+			features := tc.features
+			if features == (Features{}) {
+				features = DefaultFeatures()
+			}
+			in := Input{
+				Message: m, From: jid.MustParse(m.From.Value), To: jid.MustParse(m.To.Value),
+				Facts: tc.facts, Available: tc.available, PresenceAuthorised: tc.authorised, Now: tc.now,
+			}
+			d := Decide(in, features)
+			app := ""
+			if d.Err != nil {
+				app = d.Err.App
+			}
+			if d.Verdict != tc.verdict || d.Met != tc.met || app != tc.app {
+				t.Errorf("got %s met=%d err=%v, want %s met=%d %s", d.Verdict, d.Met, d.Err, tc.verdict, tc.met, tc.app)
+			}
+		})
+	}
+}
