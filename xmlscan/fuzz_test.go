@@ -1,0 +1,99 @@
+package xmlscan
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`<a/>`,
+		`<message xmlns='jabber:client' from='a@b/c' to='d@e' id='1'><body>hi &amp; bye</body><amp xmlns='http://jabber.org/protocol/amp'><rule action='drop' condition='deliver' value='stored'/></amp></message>`,
+		`<p:a xmlns:p='urn:p' x="&#x41;"><![CDATA[<x>]]><!-- c --><p:b/>text</p:a>`,
+		`<a><b><c/></b></a>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		root, err := Parse(doc)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(doc) {
+				t.Fatalf("error %v is not a *SyntaxError within the document", err)
+			}
+			return
+		}
+		walk(t, doc, &root, 0)
+		if wellFormedChars(doc) && !stdlibAccepts(doc) {
+			t.Fatalf("xmlscan accepts what encoding/xml rejects: %q", doc)
+		}
+	})
+}
+
+// walk checks the invariants of every element view below e.
+func walk(t *testing.T, doc []byte, e *Element, depth int) {
+	s, end := e.Range()
+	is, ie := e.InnerRange()
+	if !(0 <= s && s < is && is <= ie && ie <= end && end <= len(doc)) {
+		t.Fatalf("ranges out of order: [%d [%d %d) %d)", s, is, ie, end)
+	}
+	if _, err := Parse(e.Raw()); err != nil {
+		t.Fatalf("element %q does not parse on its own: %v", e.Raw(), err)
+	}
+	if _, err := e.Text(); err != nil {
+		t.Fatalf("Text: %v", err)
+	}
+	for it := e.Attrs(); it.Next(); {
+		a := it.Attr()
+		if _, err := a.Unescape(nil); err != nil {
+			t.Fatalf("attribute %q: %v", a.Name, err)
+		}
+	}
+	_, _ = e.Namespace()
+	prev := is
+	c := e.Children()
+	for c.Next() {
+		el := c.Element()
+		cs, ce := el.Range()
+		if cs < prev || ce > ie {
+			t.Fatalf("child [%d,%d) outside parent content [%d,%d) or overlapping", cs, ce, prev, ie)
+		}
+		prev = ce
+		walk(t, doc, &el, depth+1)
+	}
+	if c.Err() != nil {
+		t.Fatalf("Children: %v", c.Err())
+	}
+}
+
+// wellFormedChars reports whether doc is made of ASCII XML Chars only and has no ']]>' outside
+// CDATA sections: the part of well-formedness that xmlscan leaves to the XMPP server (it
+// also accepts any non-ASCII byte in names, where encoding/xml checks Unicode classes).
+func wellFormedChars(doc []byte) bool {
+	if bytes.Contains(doc, []byte("]]>")) && !bytes.Contains(doc, []byte("<![CDATA[")) {
+		return false
+	}
+	for _, c := range doc {
+		if c >= utf8.RuneSelf || !isXMLChar(rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func stdlibAccepts(doc []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		_, err := d.RawToken()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
