@@ -1,0 +1,160 @@
+// Package metrics defines ampd's Prometheus collectors.
+//
+// New registers them on the registry it is given (never the global one), so that tests and
+// several instances in one process each have their own. Every name carries its unit, and
+// every label combination the daemon can produce is created at start-up, so that dashboards
+// and alerts see a series at 0 instead of none.
+package metrics
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// The label values created at start-up, one list per label.
+var (
+	verdicts = []string{"deliver", "discard", "hold"}
+	actions  = []string{"notify", "alert", "error", "drop", "none"}
+	// The XEP-0079 error classes, plus "malformed" for an <amp/> that cannot be read at all.
+	validationClasses = []string{
+		"unsupported-actions", "unsupported-conditions", "invalid-rules",
+		"missing-id", "empty-ruleset", "malformed",
+	}
+	replyKinds  = []string{"notify", "alert", "error", "validation", "service-unavailable"}
+	skipReasons = []string{"malformed", "oversized", "unexpected"}
+)
+
+// Metrics holds every collector of ampd. The fields are safe for concurrent use.
+type Metrics struct {
+	// Messages counts AMP requests decided: ampd_messages_total{verdict, action}, verdict
+	// "deliver", "discard" or "hold", action that of the met rule ("notify", "alert",
+	// "error", "drop") or "none" when no rule was met or validation failed.
+	Messages *prometheus.CounterVec
+	// ValidationErrors counts requests refused at validation:
+	// ampd_validation_errors_total{class}, class "unsupported-actions",
+	// "unsupported-conditions", "invalid-rules", "missing-id", "empty-ruleset" or
+	// "malformed" (an <amp/> that cannot be read at all).
+	ValidationErrors *prometheus.CounterVec
+	// Replies counts reply stanzas sent to senders: ampd_replies_total{kind}, kind "notify",
+	// "alert", "error" (the error action), "validation" (the error for a failed validation)
+	// or "service-unavailable" (a remote next hop without AMP).
+	Replies *prometheus.CounterVec
+	// ComponentConnected is 1 while the XEP-0114 connection is up and authenticated, else 0:
+	// ampd_component_connected.
+	ComponentConnected prometheus.Gauge
+	// ComponentReconnects counts reconnections after the first connection:
+	// ampd_component_reconnects_total.
+	ComponentReconnects prometheus.Counter
+	// PresenceResources is the number of available resources in the presence table:
+	// ampd_presence_resources.
+	PresenceResources prometheus.Gauge
+	// Processing observes the time from reading a diverted request to queueing its verdict:
+	// ampd_processing_seconds.
+	Processing prometheus.Histogram
+	// StanzasSkipped counts stanzas from the server that ampd ignored:
+	// ampd_stanzas_skipped_total{reason}, reason "malformed", "oversized" or "unexpected".
+	StanzasSkipped *prometheus.CounterVec
+	// DuplicateRoutes counts diverted requests whose ROUTE-ID was already being processed or
+	// decided (re-diverted after a reconnect): ampd_duplicate_routes_total.
+	DuplicateRoutes prometheus.Counter
+	// ConfigLastReloadSuccessful is 1 if the last configuration (re)load succeeded, else 0:
+	// ampd_config_last_reload_successful.
+	ConfigLastReloadSuccessful prometheus.Gauge
+	// ConfigLastReloadSuccess is the Unix time of the last successful (re)load:
+	// ampd_config_last_reload_success_timestamp_seconds. Set it with SetToCurrentTime.
+	ConfigLastReloadSuccess prometheus.Gauge
+	// RosterFetchFailures counts roster reads (XEP-0356) that failed or timed out:
+	// ampd_roster_fetch_failures_total.
+	RosterFetchFailures prometheus.Counter
+}
+
+// processingBuckets are the upper bounds of ampd_processing_seconds: 1µs to 100ms, about
+// three per decade, where a decision normally takes microseconds and a roster look-up
+// milliseconds.
+var processingBuckets = []float64{
+	1e-6, 2.5e-6, 5e-6,
+	1e-5, 2.5e-5, 5e-5,
+	1e-4, 2.5e-4, 5e-4,
+	1e-3, 2.5e-3, 5e-3,
+	1e-2, 2.5e-2, 5e-2,
+	1e-1,
+}
+
+// New creates ampd's collectors and registers them on reg. It panics if one of them is
+// already registered there, as prometheus.MustRegister does: that is a programming error.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_messages_total",
+			Help: "AMP requests decided, by verdict and by the action of the rule that was met (none: no rule met).",
+		}, []string{"verdict", "action"}),
+		ValidationErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_validation_errors_total",
+			Help: "AMP requests refused at validation, by error class.",
+		}, []string{"class"}),
+		Replies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_replies_total",
+			Help: "Replies sent to senders, by kind.",
+		}, []string{"kind"}),
+		ComponentConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_component_connected",
+			Help: "1 while the component connection to the XMPP server is established, else 0.",
+		}),
+		ComponentReconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampd_component_reconnects_total",
+			Help: "Reconnections of the component to the XMPP server.",
+		}),
+		PresenceResources: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_presence_resources",
+			Help: "Available resources tracked in the presence table.",
+		}),
+		Processing: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ampd_processing_seconds",
+			Help:    "Time to decide an AMP request, from reading it to queueing its verdict.",
+			Buckets: processingBuckets,
+		}),
+		StanzasSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_stanzas_skipped_total",
+			Help: "Stanzas from the XMPP server that ampd ignored, by reason.",
+		}, []string{"reason"}),
+		DuplicateRoutes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampd_duplicate_routes_total",
+			Help: "Diverted requests whose route id was already being processed or decided.",
+		}),
+		ConfigLastReloadSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_config_last_reload_successful",
+			Help: "1 if the last configuration load or reload succeeded, else 0.",
+		}),
+		ConfigLastReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last successful configuration load or reload.",
+		}),
+		RosterFetchFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampd_roster_fetch_failures_total",
+			Help: "Roster reads from the XMPP server that failed or timed out.",
+		}),
+	}
+	reg.MustRegister(
+		m.Messages, m.ValidationErrors, m.Replies,
+		m.ComponentConnected, m.ComponentReconnects, m.PresenceResources,
+		m.Processing, m.StanzasSkipped, m.DuplicateRoutes,
+		m.ConfigLastReloadSuccessful, m.ConfigLastReloadSuccess, m.RosterFetchFailures,
+	)
+	m.initialiseLabels()
+	return m
+}
+
+// initialiseLabels creates every labelled series at 0.
+func (m *Metrics) initialiseLabels() {
+	for _, v := range verdicts {
+		for _, a := range actions {
+			m.Messages.WithLabelValues(v, a)
+		}
+	}
+	for _, c := range validationClasses {
+		m.ValidationErrors.WithLabelValues(c)
+	}
+	for _, k := range replyKinds {
+		m.Replies.WithLabelValues(k)
+	}
+	for _, r := range skipReasons {
+		m.StanzasSkipped.WithLabelValues(r)
+	}
+}
