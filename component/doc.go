@@ -1,0 +1,26 @@
+// Package component implements the client side of XEP-0114: Jabber Component
+// Protocol, with a supervisor that keeps the connection up.
+//
+// A Client connects to the XMPP server's component listener, authenticates
+// with the shared secret, hands every stanza it receives to a Handler and
+// writes the stanzas given to Send. When the connection fails it reconnects
+// with jittered exponential backoff until its context is cancelled.
+//
+// Stanzas are never decoded here: the Handler gets the exact bytes the
+// server sent (see package xmlstream), and Send writes the exact bytes it was
+// given.
+//
+// # Delivery guarantee of Send
+//
+// A stanza accepted by Send (nil error) stays in the outbound queue until a
+// Write call that contains it has returned successfully on a connection.
+// If the connection fails before that (including a Write that wrote part of
+// it), the stanza is written again, whole and in its original order, at the
+// start of the next connection. So every accepted stanza reaches the kernel
+// of some connection at least once, in Send order, as long as Run keeps
+// running; a stanza may be written twice when a Write failed after some of
+// its bytes had left. Two things are outside the guarantee: bytes the kernel
+// had accepted when the connection broke (XEP-0114 has no acknowledgements,
+// so they cannot be detected as lost), and stanzas still queued when Run
+// returns. ampd's wire protocol tolerates repeats (see docs/PROTOCOL.md).
+package component

@@ -1,0 +1,75 @@
+package component
+
+import "sync"
+
+// maxBatch bounds the bytes gathered for one Write (a single larger stanza
+// is still written whole).
+const maxBatch = 64 << 10
+
+// queue holds the stanzas accepted by Send until a Write containing them has
+// succeeded. Only the writer of the current connection takes from it.
+type queue struct {
+	mu    sync.Mutex
+	items [][]byte
+	bytes int
+	limit int
+	wake  chan struct{} // signalled (non-blocking) when items are added
+}
+
+func newQueue(limit int) *queue {
+	return &queue{limit: limit, wake: make(chan struct{}, 1)}
+}
+
+// push copies stanza into the queue unless that would exceed the limit.
+func (q *queue) push(stanza []byte) error {
+	q.mu.Lock()
+	if q.bytes+len(stanza) > q.limit {
+		q.mu.Unlock()
+		return ErrQueueFull
+	}
+	q.items = append(q.items, append([]byte(nil), stanza...))
+	q.bytes += len(stanza)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// peek appends the oldest stanzas, up to maxBatch bytes but at least one, to
+// dst without removing them, and returns how many it took.
+func (q *queue) peek(dst []byte) ([]byte, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	for _, it := range q.items {
+		if n > 0 && len(dst)+len(it) > maxBatch {
+			break
+		}
+		dst = append(dst, it...)
+		n++
+	}
+	return dst, n
+}
+
+// drop removes the n oldest stanzas, once they have been written.
+func (q *queue) drop(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := range n {
+		q.bytes -= len(q.items[i])
+		q.items[i] = nil
+	}
+	q.items = q.items[n:]
+	if len(q.items) == 0 {
+		q.items = q.items[:0:0] // let the backing array go after a burst
+	}
+}
+
+// len returns the number of queued stanzas.
+func (q *queue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
