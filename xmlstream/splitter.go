@@ -42,11 +42,15 @@ type Splitter struct {
 	err        error // final error, returned by every later call
 }
 
+// maxLimit caps maxStanza so that offset arithmetic cannot overflow.
+const maxLimit = 1 << 30
+
 // NewSplitter returns a Splitter that reads from r and refuses top-level
-// elements (and a stream header) larger than maxStanza bytes. A maxStanza
-// below 1 means 1.
+// elements (and a stream header) larger than maxStanza bytes. maxStanza is
+// clamped to [1, 1 GiB]. The buffer starts at 4 KiB and grows up to
+// maxStanza plus 512 bytes.
 func NewSplitter(r io.Reader, maxStanza int) *Splitter {
-	maxStanza = max(maxStanza, 1)
+	maxStanza = min(max(maxStanza, 1), maxLimit)
 	limit := maxStanza + minRead
 	return &Splitter{
 		r:     r,

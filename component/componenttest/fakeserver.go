@@ -47,6 +47,7 @@ type FakeServer struct {
 	rejections atomic.Int64
 	streamSeq  atomic.Int64
 
+	quit   chan struct{} // closed by Close: unblocks readers waiting for Recv
 	mu     sync.Mutex
 	open   map[net.Conn]struct{}
 	closed bool
@@ -63,7 +64,7 @@ func Start(addr string, cfg Config) (*FakeServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("componenttest: %w", err)
 	}
-	s := &FakeServer{cfg: cfg, ln: ln, conns: make(chan *Conn, 64), open: map[net.Conn]struct{}{}}
+	s := &FakeServer{cfg: cfg, ln: ln, conns: make(chan *Conn, 64), quit: make(chan struct{}), open: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -79,7 +80,8 @@ func (s *FakeServer) Attempts() int { return int(s.attempts.Load()) }
 func (s *FakeServer) Rejections() int { return int(s.rejections.Load()) }
 
 // Accept returns the next authenticated connection, or an error when ctx
-// ends first.
+// ends first. Up to 64 connections wait to be accepted; more are served but
+// not offered (use Config.OnStanza to see their stanzas).
 func (s *FakeServer) Accept(ctx context.Context) (*Conn, error) {
 	select {
 	case c := <-s.conns:
@@ -90,9 +92,12 @@ func (s *FakeServer) Accept(ctx context.Context) (*Conn, error) {
 }
 
 // Close stops listening, closes every connection abruptly and waits for all
-// goroutines of the server to end.
+// goroutines of the server to end. Calling it again is harmless.
 func (s *FakeServer) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.quit)
+	}
 	s.closed = true
 	for c := range s.open {
 		c.Close()
@@ -158,7 +163,7 @@ func (s *FakeServer) serve(nc net.Conn) {
 	if _, err := fmt.Fprint(nc, "<handshake/>"); err != nil {
 		return
 	}
-	c := &Conn{nc: nc, counter: counter, recv: make(chan []byte, 1024), done: make(chan struct{})}
+	c := &Conn{nc: nc, counter: counter, recv: make(chan []byte, 1024), done: make(chan struct{}), quit: s.quit}
 	select {
 	case s.conns <- c:
 	default: // nobody is collecting connections: fine for OnStanza users
@@ -172,6 +177,7 @@ type Conn struct {
 	counter *keepaliveCounter
 	recv    chan []byte
 	done    chan struct{}
+	quit    <-chan struct{}
 	polite  atomic.Bool
 	err     error // why reading ended; readable after done is closed
 	writeMu sync.Mutex
@@ -198,7 +204,12 @@ func (c *Conn) read(sp *xmlstream.Splitter, onStanza func(*Conn, []byte)) {
 			onStanza(c, el)
 			continue
 		}
-		c.recv <- append([]byte(nil), el...)
+		select {
+		case c.recv <- append([]byte(nil), el...):
+		case <-c.quit:
+			c.err = errors.New("componenttest: server closed")
+			return
+		}
 	}
 }
 
