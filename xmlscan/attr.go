@@ -41,12 +41,13 @@ func (it *Attrs) Next() bool {
 		it.pos = i
 		return false
 	}
-	a, err := scanAttr(it.doc, i, false)
-	if err != nil { // only for a document modified after Parse
+	ne, vs, ve, msg := scanAttr(it.doc, i)
+	if msg != "" { // only for a document modified after Parse
 		it.pos = len(it.doc)
 		return false
 	}
-	it.cur, it.pos = a, a.End
+	it.cur = Attr{Name: it.doc[i:ne:ne], Value: it.doc[vs:ve:ve], Start: i, End: ve + 1}
+	it.pos = ve + 1
 	return true
 }
 

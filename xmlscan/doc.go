@@ -30,9 +30,9 @@
 // UnescapeAttr turn them into values. AppendEscaped writes a value for either attribute or
 // text position.
 //
-// Element views keep a pointer to the parent view they were reached from (for namespace
-// scope), so a child must not outlive the parent variable it came from. Views must not be used
-// after the document's bytes have been modified.
+// Views are small values holding only the document slice and offsets; they can be kept and
+// copied freely, and stay on the stack. They must not be used after the document's bytes have
+// been modified.
 //
 // # What is checked
 //

@@ -7,16 +7,22 @@ const XMLNamespace = "http://www.w3.org/XML/1998/namespace"
 
 // Element is a view of one element of a document checked by Parse. The zero value is an
 // empty view with no name, attributes or children.
+//
+// Element holds no pointer but to the document, so views stay on the stack: escape analysis
+// is field-insensitive, and a parent pointer would move every ancestor view to the heap as soon
+// as any bytes of a child are kept.
 type Element struct {
-	doc    []byte
-	parent *Element // the view this one was reached from, for namespace scope; nil for a root
-	start  int      // '<' of the start tag
+	doc   []byte
+	start int // '<' of the start tag
 	// nameEnd ends the qualified name doc[start+1:nameEnd]; attributes lie in
 	// doc[nameEnd:attrEnd].
 	nameEnd, attrEnd int
 	// innerStart:innerEnd is the content, empty for a self-closing element; end is just past
 	// the element.
 	innerStart, innerEnd, end int
+	// nsStart:nsEnd is the raw value of the default namespace declared by the nearest
+	// ancestor that declares one (empty if none does).
+	nsStart, nsEnd int
 }
 
 // Name returns the element's qualified name as written (prefix:local or local).
@@ -84,25 +90,88 @@ func (e *Element) Attr(name string) (Attr, bool) {
 }
 
 // LookupPrefix resolves a namespace prefix in the element's scope: the xmlns:prefix
-// declaration on the element or on the nearest ancestor it was reached from that has one, or
-// for an empty prefix the default namespace (xmlns=, "" if none is declared). The result is
-// the declaration's raw value (still escaped); ok is false for an unbound prefix.
+// declaration on the element or on its nearest ancestor that has one, or for an empty prefix
+// the default namespace (xmlns=, "" if none is declared). The result is the declaration's raw
+// value (still escaped); ok is false for an unbound prefix.
+//
+// The default namespace costs a scan of the element's own attributes; a prefix not declared
+// on the element itself costs a walk down from the root (prefixes are rare in stanzas).
 func (e *Element) LookupPrefix(prefix []byte) (ns []byte, ok bool) {
 	if string(prefix) == "xml" {
 		return []byte(XMLNamespace), true
 	}
-	for el := e; el != nil; el = el.parent {
-		for it := el.Attrs(); it.Next(); {
-			a := it.Attr()
-			if declares(a.Name, prefix) {
-				if len(prefix) > 0 && len(a.Value) == 0 {
-					return nil, false // xmlns:p='' does not bind p
-				}
-				return a.Value, true
-			}
+	if e.doc == nil {
+		return nil, len(prefix) == 0
+	}
+	if v, found, bound := declaration(e.doc[:e.attrEnd], e.nameEnd, prefix); found {
+		return v, bound
+	}
+	if len(prefix) == 0 {
+		return e.doc[e.nsStart:e.nsEnd:e.nsEnd], true
+	}
+	return e.lookupInAncestors(prefix)
+}
+
+// declaration looks for the declaration of prefix among the attributes in doc from pos.
+// bound is false for xmlns:p=”, which does not bind p.
+func declaration(doc []byte, pos int, prefix []byte) (v []byte, found, bound bool) {
+	for it := (Attrs{doc: doc, pos: pos}); it.Next(); {
+		if a := it.Attr(); declares(a.Name, prefix) {
+			return a.Value, true, len(prefix) == 0 || len(a.Value) > 0
 		}
 	}
-	return nil, len(prefix) == 0
+	return nil, false, false
+}
+
+// lookupInAncestors resolves prefix on the ancestors of e by walking down from the root to e,
+// keeping the last declaration met.
+func (e *Element) lookupInAncestors(prefix []byte) (ns []byte, ok bool) {
+	pos, err := skipMisc(e.doc, 0)
+	for err == nil && pos < e.start {
+		var t tag
+		terr := scanTag(e.doc, pos, false, &t)
+		if terr != nil || t.kind != kindStart {
+			return nil, false
+		}
+		if v, found, bound := declaration(e.doc[:t.attrEnd], t.nameEnd, prefix); found {
+			ns, ok = v, bound
+		}
+		pos, err = childContaining(e.doc, t.end, e.start)
+	}
+	if pos != e.start {
+		return nil, false
+	}
+	return ns, ok
+}
+
+// childContaining returns the start of the child element, among the ones whose content starts
+// at pos, that contains offset target.
+func childContaining(doc []byte, pos, target int) (int, error) {
+	for {
+		k := bytes.IndexByte(doc[pos:], '<')
+		if k < 0 {
+			return 0, errAt(len(doc), "element not closed")
+		}
+		i := pos + k
+		var t tag
+		if err := scanTag(doc, i, false, &t); err != nil {
+			return 0, err
+		}
+		end := t.end
+		switch t.kind {
+		case kindStart:
+			var err error
+			if _, end, err = skipContent(doc, t.end); err != nil {
+				return 0, err
+			}
+		case kindEnd:
+			return 0, errAt(i, "no child contains the offset")
+		}
+		if (t.kind == kindStart || t.kind == kindEmpty) && i <= target && target < end {
+			return i, nil
+		}
+		pos = end
+	}
 }
 
 // declares reports whether an attribute named name declares prefix (xmlns:prefix, or xmlns
@@ -154,10 +223,23 @@ func (e *Element) Child(ns, local string) (Element, bool) {
 }
 
 // Children returns an iterator over the element's direct child elements in document order.
-// Text, CDATA sections and comments between them are skipped. The
-// children refer to e for their namespace scope.
+// Text, CDATA sections and comments between them are skipped.
 func (e *Element) Children() Children {
-	return Children{parent: e, pos: e.innerStart}
+	if e.doc == nil {
+		return Children{}
+	}
+	c := Children{doc: e.doc, pos: e.innerStart, innerEnd: e.innerEnd, nsStart: e.nsStart, nsEnd: e.nsEnd}
+	if e.innerStart == e.innerEnd {
+		return c // no content: no need to know the namespace in scope
+	}
+	for it := e.Attrs(); it.Next(); {
+		if a := it.Attr(); string(a.Name) == "xmlns" {
+			c.nsStart = a.ValueStart()
+			c.nsEnd = c.nsStart + len(a.Value)
+			break
+		}
+	}
+	return c
 }
 
 // Children iterates over the direct child elements of an element:
@@ -167,35 +249,35 @@ func (e *Element) Children() Children {
 //	}
 //	if err := c.Err(); … // only for a document modified after Parse
 type Children struct {
-	parent *Element
-	pos    int
-	cur    Element
-	err    error
+	doc            []byte
+	pos, innerEnd  int
+	nsStart, nsEnd int // the default namespace in scope for the children
+	cur            Element
+	err            error
 }
 
 // Next advances to the next child element and reports whether there is one.
 func (c *Children) Next() bool {
-	p := c.parent
-	if c.err != nil || p == nil || p.doc == nil {
+	if c.err != nil || c.doc == nil {
 		return false
 	}
-	doc := p.doc[:p.innerEnd]
+	doc := c.doc[:c.innerEnd]
 	for c.pos < len(doc) {
 		k := bytes.IndexByte(doc[c.pos:], '<')
 		if k < 0 {
 			break
 		}
 		i := c.pos + k
-		t, err := scanTag(doc, i, false)
-		if err != nil {
+		var t tag
+		if err := scanTag(doc, i, false, &t); err != nil {
 			c.err = err
 			return false
 		}
 		c.pos = t.end
 		switch t.kind {
 		case kindEmpty:
-			c.cur = Element{doc: p.doc, parent: p, start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd,
-				innerStart: t.end, innerEnd: t.end, end: t.end}
+			c.cur = Element{doc: c.doc, start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd,
+				innerStart: t.end, innerEnd: t.end, end: t.end, nsStart: c.nsStart, nsEnd: c.nsEnd}
 			return true
 		case kindStart:
 			innerEnd, end, err := skipContent(doc, t.end)
@@ -203,8 +285,8 @@ func (c *Children) Next() bool {
 				c.err = err
 				return false
 			}
-			c.cur = Element{doc: p.doc, parent: p, start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd,
-				innerStart: t.end, innerEnd: innerEnd, end: end}
+			c.cur = Element{doc: c.doc, start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd,
+				innerStart: t.end, innerEnd: innerEnd, end: end, nsStart: c.nsStart, nsEnd: c.nsEnd}
 			c.pos = end
 			return true
 		case kindEnd:
@@ -216,7 +298,7 @@ func (c *Children) Next() bool {
 	return false
 }
 
-// Element returns the current child. Its parent view is the element iterated.
+// Element returns the current child.
 func (c *Children) Element() Element { return c.cur }
 
 // Err returns the error that stopped the iteration early. It is nil for any document that
@@ -233,8 +315,8 @@ func skipContent(doc []byte, pos int) (innerEnd, end int, err error) {
 			return 0, 0, errAt(len(doc), "element not closed")
 		}
 		i := pos + k
-		t, err := scanTag(doc, i, false)
-		if err != nil {
+		var t tag
+		if err := scanTag(doc, i, false, &t); err != nil {
 			return 0, 0, err
 		}
 		pos = t.end
@@ -276,8 +358,8 @@ func (e *Element) AppendText(dst []byte) ([]byte, error) {
 		if pos == len(doc) {
 			break
 		}
-		t, err := scanTag(doc, pos, false)
-		if err != nil {
+		var t tag
+		if err := scanTag(doc, pos, false, &t); err != nil {
 			return dst, err
 		}
 		if t.kind == kindCDATA {

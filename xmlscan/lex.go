@@ -20,6 +20,10 @@ type tag struct {
 	nameEnd   int
 	attrEnd   int // start and empty tags: offset of the closing '>' or '/>'
 	end       int // offset just past the markup
+	// Only when lexed with check: the raw value of the tag's own xmlns= is doc[nsStart:nsEnd]
+	// if hasNS; prefixDecl tells whether it declares any xmlns:prefix.
+	nsStart, nsEnd    int
+	hasNS, prefixDecl bool
 }
 
 // Byte classes of XML names (NCName: no colon). Every byte ≥ 0x80 is accepted as a name
@@ -75,152 +79,226 @@ func hasPrefixAt(doc []byte, i int, p string) bool {
 	return len(doc)-i >= len(p) && string(doc[i:i+len(p)]) == p
 }
 
-// scanTag lexes the markup at doc[i], which must be '<'. With check set, attribute values and
-// comments are checked for well-formedness too.
-func scanTag(doc []byte, i int, check bool) (tag, error) {
+// scanTag lexes the markup at doc[i], which must be '<', into t. With check set, the tag is
+// checked for well-formedness (attribute values, duplicates, comments) and t records its
+// namespace declarations; without, the document is trusted to have been checked.
+func scanTag(doc []byte, i int, check bool, t *tag) error {
 	j := i + 1
 	if j >= len(doc) {
-		return tag{}, errAt(i, "unexpected end of input after '<'")
+		return errAt(i, "unexpected end of input after '<'")
 	}
 	switch doc[j] {
 	case '/':
-		return scanEndTag(doc, i)
+		return scanEndTag(doc, i, t)
 	case '!':
-		return scanBang(doc, i, check)
+		return scanBang(doc, i, check, t)
 	case '?':
-		return tag{}, errAt(i, "processing instructions are not allowed")
+		return errAt(i, "processing instructions are not allowed")
 	}
-	t := tag{nameStart: j, nameEnd: scanName(doc, j)}
+	*t = tag{nameStart: j, nameEnd: scanName(doc, j)}
 	if t.nameEnd == j {
-		return tag{}, errAt(j, "expected an element name")
+		return errAt(j, "expected an element name")
+	}
+	if !check {
+		return skipAttrs(doc, t)
 	}
 	pos := t.nameEnd
-	nattrs := 0
+	var names attrNames
 	for {
 		k := skipSpace(doc, pos)
 		if k >= len(doc) {
-			return tag{}, errAt(k, "unexpected end of input in start tag")
+			return errAt(k, "unexpected end of input in start tag")
 		}
 		switch doc[k] {
 		case '>':
 			t.kind, t.attrEnd, t.end = kindStart, k, k+1
-			return t, nil
+			return nil
 		case '/':
 			if k+1 < len(doc) && doc[k+1] == '>' {
 				t.kind, t.attrEnd, t.end = kindEmpty, k, k+2
-				return t, nil
+				return nil
 			}
-			return tag{}, errAt(k, "expected '>' after '/'")
+			return errAt(k, "expected '>' after '/'")
 		}
 		if k == pos {
-			return tag{}, errAt(k, "expected whitespace before an attribute")
+			return errAt(k, "expected whitespace before an attribute")
 		}
-		a, err := scanAttr(doc, k, check)
-		if err != nil {
-			return tag{}, err
+		ne, vs, ve, msg := scanAttr(doc, k)
+		if msg != "" {
+			return errAt(ve, msg)
 		}
-		if check {
-			if nattrs++; nattrs > MaxAttrs {
-				return tag{}, errAt(a.Start, "too many attributes on one element")
-			}
-			if earlierAttr(doc, t.nameEnd, a) {
-				return tag{}, errAt(a.Start, "attribute "+string(a.Name)+" written twice")
-			}
+		if err := checkAttr(doc, t.nameEnd, k, ne, vs, ve, &names); err != nil {
+			return err
 		}
-		pos = a.End
+		switch name := doc[k:ne]; {
+		case string(name) == "xmlns":
+			t.hasNS, t.nsStart, t.nsEnd = true, vs, ve
+		case len(name) > 6 && string(name[:6]) == "xmlns:":
+			t.prefixDecl = true
+		}
+		pos = ve + 1
 	}
 }
 
-func scanEndTag(doc []byte, i int) (tag, error) {
+// checkAttr checks the attribute doc[start:ne]=doc[vs:ve] of the tag whose name ends at
+// nameEnd: no '<' in the value, valid references, no earlier attribute of the same name.
+func checkAttr(doc []byte, nameEnd, start, ne, vs, ve int, names *attrNames) error {
+	// One pass over the (short) value is cheaper than two bytes.IndexByte calls.
+	value := doc[vs:ve]
+	for i := 0; i < len(value); i++ {
+		switch value[i] {
+		case '<':
+			return errAt(vs+i, "'<' in an attribute value")
+		case '&':
+			_, n, ok := parseRef(value[i:])
+			if !ok {
+				return errAt(vs+i, "invalid entity or character reference")
+			}
+			i += n - 1
+		}
+	}
+	name := doc[start:ne]
+	if names.n == MaxAttrs {
+		return errAt(start, "too many attributes on one element")
+	}
+	if names.seen(doc, nameEnd, start, name) {
+		return errAt(start, "attribute "+string(name)+" written twice")
+	}
+	if names.n < len(names.spans) {
+		names.spans[names.n] = [2]int{start, ne}
+	}
+	names.n++
+	return nil
+}
+
+// attrNames remembers where the first attribute names of a start tag are, to find duplicates
+// without rescanning the tag in the common case.
+type attrNames struct {
+	n     int
+	spans [8][2]int
+}
+
+// seen reports whether an attribute before start, in the tag whose name ends at nameEnd, is
+// called name.
+func (s *attrNames) seen(doc []byte, nameEnd, start int, name []byte) bool {
+	if s.n > len(s.spans) {
+		return earlierAttr(doc, nameEnd, start, name)
+	}
+	for _, sp := range s.spans[:s.n] {
+		if string(doc[sp[0]:sp[1]]) == string(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipAttrs finds the end of a start tag of a document already checked by Parse, jumping
+// over quoted values without lexing the attributes.
+func skipAttrs(doc []byte, t *tag) error {
+	for k := t.nameEnd; k < len(doc); k++ {
+		switch c := doc[k]; c {
+		case '>':
+			if doc[k-1] == '/' {
+				t.kind, t.attrEnd, t.end = kindEmpty, k-1, k+1
+			} else {
+				t.kind, t.attrEnd, t.end = kindStart, k, k+1
+			}
+			return nil
+		case '\'', '"':
+			n := bytes.IndexByte(doc[k+1:], c)
+			if n < 0 {
+				return errAt(k, "unterminated attribute value")
+			}
+			k += 1 + n
+		}
+	}
+	return errAt(len(doc), "unexpected end of input in start tag")
+}
+
+func scanEndTag(doc []byte, i int, t *tag) error {
 	ns := i + 2
 	ne := scanName(doc, ns)
 	if ne == ns {
-		return tag{}, errAt(ns, "expected an element name in end tag")
+		return errAt(ns, "expected an element name in end tag")
 	}
 	k := skipSpace(doc, ne)
 	if k >= len(doc) || doc[k] != '>' {
-		return tag{}, errAt(k, "expected '>' to close the end tag")
+		return errAt(k, "expected '>' to close the end tag")
 	}
-	return tag{kind: kindEnd, nameStart: ns, nameEnd: ne, end: k + 1}, nil
+	*t = tag{kind: kindEnd, nameStart: ns, nameEnd: ne, end: k + 1}
+	return nil
 }
 
 // scanBang lexes a comment or CDATA section at doc[i] ("<!"); anything else (DOCTYPE, other
 // declarations) is rejected.
-func scanBang(doc []byte, i int, check bool) (tag, error) {
+func scanBang(doc []byte, i int, check bool, t *tag) error {
 	switch {
 	case hasPrefixAt(doc, i, "<!--"):
 		body := i + 4
 		k := bytes.Index(doc[body:], []byte("-->"))
 		if k < 0 {
-			return tag{}, errAt(i, "unterminated comment")
+			return errAt(i, "unterminated comment")
 		}
 		if check {
 			text := doc[body : body+k]
 			if bytes.Contains(text, []byte("--")) || len(text) > 0 && text[len(text)-1] == '-' {
-				return tag{}, errAt(i, "'--' inside a comment")
+				return errAt(i, "'--' inside a comment")
 			}
 		}
-		return tag{kind: kindComment, end: body + k + 3}, nil
+		*t = tag{kind: kindComment, end: body + k + 3}
+		return nil
 	case hasPrefixAt(doc, i, "<![CDATA["):
 		body := i + 9
 		k := bytes.Index(doc[body:], []byte("]]>"))
 		if k < 0 {
-			return tag{}, errAt(i, "unterminated CDATA section")
+			return errAt(i, "unterminated CDATA section")
 		}
-		return tag{kind: kindCDATA, nameStart: body, nameEnd: body + k, end: body + k + 3}, nil
+		*t = tag{kind: kindCDATA, nameStart: body, nameEnd: body + k, end: body + k + 3}
+		return nil
 	}
-	return tag{}, errAt(i, "markup declarations are not allowed")
+	return errAt(i, "markup declarations are not allowed")
 }
 
-// scanAttr lexes the attribute whose name starts at doc[i].
-func scanAttr(doc []byte, i int, check bool) (Attr, error) {
-	ne := scanName(doc, i)
+// scanAttr lexes the attribute whose name starts at doc[i]: its name ends at ne, its raw
+// value is doc[vs:ve] (the closing quote is at ve). If msg is not empty, the attribute is
+// malformed and ve is the offset of the error.
+func scanAttr(doc []byte, i int) (ne, vs, ve int, msg string) {
+	ne = scanName(doc, i)
 	if ne == i {
-		return Attr{}, errAt(i, "expected an attribute name")
+		return 0, 0, i, "expected an attribute name"
 	}
 	k := skipSpace(doc, ne)
 	if k >= len(doc) || doc[k] != '=' {
-		return Attr{}, errAt(k, "expected '=' after attribute name")
+		return 0, 0, k, "expected '=' after attribute name"
 	}
 	k = skipSpace(doc, k+1)
 	if k >= len(doc) || doc[k] != '\'' && doc[k] != '"' {
-		return Attr{}, errAt(k, "expected a quoted attribute value")
+		return 0, 0, k, "expected a quoted attribute value"
 	}
-	vs := k + 1
-	ve := bytes.IndexByte(doc[vs:], doc[k])
-	if ve < 0 {
-		return Attr{}, errAt(k, "unterminated attribute value")
+	vs = k + 1
+	n := bytes.IndexByte(doc[vs:], doc[k])
+	if n < 0 {
+		return 0, 0, k, "unterminated attribute value"
 	}
-	ve += vs
-	a := Attr{Name: doc[i:ne:ne], Value: doc[vs:ve:ve], Start: i, End: ve + 1}
-	if check {
-		if lt := bytes.IndexByte(a.Value, '<'); lt >= 0 {
-			return Attr{}, errAt(vs+lt, "'<' in an attribute value")
-		}
-		if err := checkRefs(a.Value, vs); err != nil {
-			return Attr{}, err
-		}
-	}
-	return a, nil
+	return ne, vs, vs + n, ""
 }
 
 // MaxAttrs is the largest number of attributes Parse accepts on one element. It bounds the
-// cost of the duplicate check, which rescans the earlier attributes of the tag (cheaper than
-// bookkeeping for the handful of attributes real stanzas have).
+// cost of the duplicate check, which rescans the earlier attributes of a tag that has many.
 const MaxAttrs = 64
 
-// earlierAttr reports whether an attribute between from and a has a's name. The attributes
-// before a have already been lexed successfully.
-func earlierAttr(doc []byte, from int, a Attr) bool {
-	for pos := skipSpace(doc, from); pos < a.Start; pos = skipSpace(doc, pos) {
-		b, err := scanAttr(doc, pos, false)
-		if err != nil {
+// earlierAttr reports whether an attribute between from and start is called name. The
+// attributes before start have already been lexed successfully.
+func earlierAttr(doc []byte, from, start int, name []byte) bool {
+	for pos := skipSpace(doc, from); pos < start; pos = skipSpace(doc, pos) {
+		ne, _, ve, msg := scanAttr(doc, pos)
+		if msg != "" {
 			return false
 		}
-		if bytes.Equal(b.Name, a.Name) {
+		if string(doc[pos:ne]) == string(name) {
 			return true
 		}
-		pos = b.End
+		pos = ve + 1
 	}
 	return false
 }

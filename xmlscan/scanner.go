@@ -1,0 +1,273 @@
+package xmlscan
+
+import "bytes"
+
+// Scanner reads a document in one pass, element by element, checking it exactly as Parse
+// does while it goes. It reports the start and the end of every element (a self-closing one
+// too) and, at a start, the element's name, attributes and namespace; at an end, the whole
+// element as a view. It is the fastest way to pick a few elements out of a stanza:
+//
+//	var s xmlscan.Scanner
+//	s.Reset(stanza)
+//	for s.Next() {
+//		if s.IsStart() && s.Depth() == 2 && s.Is(ns, "amp") { … }
+//	}
+//	if err := s.Err(); err != nil { … } // the document is not well-formed
+//
+// Until Next has returned false with a nil Err, the rest of the document is unchecked.
+// A Scanner must not be copied after Reset.
+type Scanner struct {
+	doc   []byte
+	pos   int
+	state scanState
+	err   error
+	cur   open // the element of the current token
+	start bool // the current token is a start (else an end)
+	// The open elements, the root first; cur is the top at a start. Deep documents spill
+	// from buf into deep.
+	n    int
+	buf  [12]open
+	deep []open
+}
+
+type scanState uint8
+
+const (
+	stateProlog  scanState = iota // before the root
+	stateContent                  // inside the root
+	stateEmpty                    // the start of a self-closing element was reported
+	stateDone                     // the root has ended
+)
+
+// open is an element whose start has been read.
+type open struct {
+	start, nameEnd, attrEnd, innerStart, innerEnd, end int
+	// inherited is the span of the default namespace in scope from the ancestors; ns is the one
+	// in scope for the children (the element's own xmlns= or inherited).
+	inhStart, inhEnd, nsStart, nsEnd int
+	prefixDecl                       bool // the start tag declares some xmlns:prefix
+}
+
+// Reset starts scanning doc.
+func (s *Scanner) Reset(doc []byte) {
+	s.doc, s.pos, s.state, s.err, s.n, s.start = doc, 0, stateProlog, nil, 0, false
+	s.deep = s.deep[:0]
+}
+
+func (s *Scanner) at(i int) *open {
+	if i < len(s.buf) {
+		return &s.buf[i]
+	}
+	return &s.deep[i-len(s.buf)]
+}
+
+func (s *Scanner) push(o open) {
+	if s.n < len(s.buf) {
+		s.buf[s.n] = o
+	} else {
+		s.deep = append(s.deep[:s.n-len(s.buf)], o)
+	}
+	s.n++
+}
+
+// Next advances to the next element start or end and reports whether there is one. It
+// returns false at the end of the document and at the first error (see Err).
+func (s *Scanner) Next() bool {
+	if s.err != nil {
+		return false
+	}
+	switch s.state {
+	case stateProlog:
+		return s.root()
+	case stateEmpty:
+		s.state = stateContent
+		return s.end(s.cur.end)
+	case stateDone:
+		return false
+	}
+	for {
+		k := bytes.IndexByte(s.doc[s.pos:], '<')
+		if k < 0 {
+			return s.fail(errAt(len(s.doc), "unexpected end of input: element not closed"))
+		}
+		if k > 0 {
+			if err := checkRefs(s.doc[s.pos:s.pos+k], s.pos); err != nil {
+				return s.fail(err)
+			}
+		}
+		i := s.pos + k
+		var t tag
+		if err := scanTag(s.doc, i, true, &t); err != nil {
+			return s.fail(err)
+		}
+		s.pos = t.end
+		switch t.kind {
+		case kindStart, kindEmpty:
+			parent := s.at(s.n - 1)
+			return s.begin(i, &t, parent.nsStart, parent.nsEnd)
+		case kindEnd:
+			top := s.at(s.n - 1)
+			if !bytes.Equal(s.doc[top.start+1:top.nameEnd], s.doc[t.nameStart:t.nameEnd]) {
+				return s.fail(errAt(i, "end tag </"+string(s.doc[t.nameStart:t.nameEnd])+
+					"> does not match <"+string(s.doc[top.start+1:top.nameEnd])+">"))
+			}
+			s.cur = *top
+			s.cur.innerEnd = i
+			return s.end(t.end)
+		}
+	}
+}
+
+// root reads the prolog and the root's start tag.
+func (s *Scanner) root() bool {
+	i, err := skipMisc(s.doc, 0)
+	if err != nil {
+		return s.fail(err)
+	}
+	if i >= len(s.doc) {
+		return s.fail(errAt(i, "no root element"))
+	}
+	var t tag
+	if err := scanTag(s.doc, i, true, &t); err != nil {
+		return s.fail(err)
+	}
+	if t.kind != kindStart && t.kind != kindEmpty {
+		return s.fail(errAt(i, "expected the root element's start tag"))
+	}
+	s.pos = t.end
+	return s.begin(i, &t, 0, 0)
+}
+
+// begin reports the start of the element whose start tag t is at i.
+func (s *Scanner) begin(i int, t *tag, inhStart, inhEnd int) bool {
+	o := open{start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd, innerStart: t.end, innerEnd: t.end,
+		end: t.end, inhStart: inhStart, inhEnd: inhEnd, nsStart: inhStart, nsEnd: inhEnd,
+		prefixDecl: t.prefixDecl}
+	if t.hasNS {
+		o.nsStart, o.nsEnd = t.nsStart, t.nsEnd
+	}
+	s.push(o)
+	s.cur, s.start = o, true
+	s.state = stateContent
+	if t.kind == kindEmpty {
+		s.state = stateEmpty
+	}
+	return true
+}
+
+// end reports the end of the top element, which ends at end, and pops it.
+func (s *Scanner) end(end int) bool {
+	s.cur.end, s.start = end, false
+	s.n--
+	if s.n == 0 {
+		rest, err := skipMisc(s.doc, end)
+		if err != nil {
+			return s.fail(err)
+		}
+		if rest < len(s.doc) {
+			return s.fail(errAt(rest, "content after the root element"))
+		}
+		s.state = stateDone
+	}
+	return true
+}
+
+func (s *Scanner) fail(err error) bool {
+	s.err, s.state = err, stateDone
+	return false
+}
+
+// Err returns the error that stopped the scan, nil if the document was well-formed (once Next
+// has returned false) or has been well-formed so far.
+func (s *Scanner) Err() error { return s.err }
+
+// IsStart reports whether the current token is the start of an element (else its end).
+func (s *Scanner) IsStart() bool { return s.start }
+
+// Depth returns the depth of the current element: 1 for the root.
+func (s *Scanner) Depth() int {
+	if s.start {
+		return s.n
+	}
+	return s.n + 1
+}
+
+// Offset returns the offset of the current element's start tag.
+func (s *Scanner) Offset() int { return s.cur.start }
+
+// Name returns the current element's qualified name as written.
+func (s *Scanner) Name() []byte { return s.doc[s.cur.start+1 : s.cur.nameEnd : s.cur.nameEnd] }
+
+// Local returns the local part of the current element's name.
+func (s *Scanner) Local() []byte {
+	_, l := splitName(s.Name())
+	return l
+}
+
+// Attrs returns an iterator over the current element's attributes.
+func (s *Scanner) Attrs() Attrs {
+	return Attrs{doc: s.doc[:s.cur.attrEnd], pos: s.cur.nameEnd}
+}
+
+// Is reports whether the current element's local name is local and its namespace is ns.
+func (s *Scanner) Is(ns, local string) bool {
+	prefix, l := splitName(s.Name())
+	if string(l) != local {
+		return false
+	}
+	raw, ok := s.LookupPrefix(prefix)
+	return ok && nsEqual(raw, ns)
+}
+
+// nsEqual reports whether the raw namespace value raw stands for ns.
+func nsEqual(raw []byte, ns string) bool {
+	if bytes.IndexByte(raw, '&') < 0 {
+		return string(raw) == ns
+	}
+	v, err := UnescapeAttr(nil, raw)
+	return err == nil && string(v) == ns
+}
+
+// LookupPrefix resolves a namespace prefix in the scope of the current element, as
+// Element.LookupPrefix does.
+func (s *Scanner) LookupPrefix(prefix []byte) (ns []byte, ok bool) {
+	if len(prefix) == 0 {
+		o := &s.cur
+		return s.doc[o.nsStart:o.nsEnd:o.nsEnd], true
+	}
+	if string(prefix) == "xml" {
+		return []byte(XMLNamespace), true
+	}
+	if s.cur.prefixDecl {
+		if v, found, bound := declaration(s.doc[:s.cur.attrEnd], s.cur.nameEnd, prefix); found {
+			return v, bound
+		}
+	}
+	// The ancestors: at a start the current element is the top of the stack.
+	top := s.n - 1
+	if !s.start {
+		top = s.n
+	}
+	for i := top - 1; i >= 0; i-- {
+		o := s.at(i)
+		if !o.prefixDecl {
+			continue
+		}
+		if v, found, bound := declaration(s.doc[:o.attrEnd], o.nameEnd, prefix); found {
+			return v, bound
+		}
+	}
+	return nil, false
+}
+
+// Element returns the current element as a view. At an end it is complete; at a start its
+// content and end are not known yet and the view covers only the start tag.
+func (s *Scanner) Element() Element {
+	o := &s.cur
+	e := Element{doc: s.doc, start: o.start, nameEnd: o.nameEnd, attrEnd: o.attrEnd,
+		innerStart: o.innerStart, innerEnd: o.innerEnd, end: o.end, nsStart: o.inhStart, nsEnd: o.inhEnd}
+	if s.start {
+		e.innerEnd, e.end = e.innerStart, e.innerStart
+	}
+	return e
+}
