@@ -24,3 +24,75 @@ func (e *Error) Error() string {
 	}
 	return s
 }
+
+// The application conditions of AMP errors (Error.App).
+const (
+	AppUnsupportedActions    = "unsupported-actions"    // namespace NS
+	AppUnsupportedConditions = "unsupported-conditions" // namespace NS
+	AppInvalidRules          = "invalid-rules"          // namespace NS
+	AppFailedRules           = "failed-rules"           // namespace NSErrors
+)
+
+// AppNS returns the namespace of e's application condition: NSErrors for failed-rules, NS
+// for the others.
+func (e *Error) AppNS() string {
+	if e.App == AppFailedRules {
+		return NSErrors
+	}
+	return NS
+}
+
+// UnsupportedActions is the error for rules whose action is not enabled (amp-semantics §2,
+// XEP-0079 Example 17).
+func UnsupportedActions(rules []Rule) *Error {
+	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
+		App: AppUnsupportedActions, Rules: rules}
+}
+
+// UnsupportedConditions is the error for rules whose condition is not enabled (amp-semantics
+// §2, XEP-0079 Example 19).
+func UnsupportedConditions(rules []Rule) *Error {
+	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
+		App: AppUnsupportedConditions, Rules: rules}
+}
+
+// InvalidRules is the error for rules that are malformed, carry an invalid value or are
+// refused by policy (amp-semantics §2 and §6). Its legacy code is 406, not the 405 of
+// XEP-0079 Example 21 (Decision D3).
+func InvalidRules(rules []Rule) *Error {
+	return &Error{Type: "modify", Code: "406", Condition: "not-acceptable",
+		App: AppInvalidRules, Rules: rules}
+}
+
+// MissingID is the error for an AMP request without an id or with an empty one
+// (amp-semantics §2, Decision D1).
+func MissingID() *Error {
+	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
+		Text: "an AMP message requires an id"}
+}
+
+// EmptyRuleset is the error for an <amp/> element without any <rule/> (amp-semantics §2).
+func EmptyRuleset() *Error {
+	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
+		Text: "an amp element requires at least one rule"}
+}
+
+// ServiceUnavailable is the error for a request whose remote next hop does not support AMP
+// (amp-semantics §8, XEP-0079 Example 23).
+func ServiceUnavailable() *Error {
+	return &Error{Type: "cancel", Code: "503", Condition: "service-unavailable"}
+}
+
+// FailedRules is the error carried by the reply to a met rule whose action is error
+// (amp-semantics §5, XEP-0079 §3.4.3).
+func FailedRules(rule Rule) *Error {
+	return &Error{Type: "modify", Code: "500", Condition: "undefined-condition",
+		App: AppFailedRules, Rules: []Rule{rule}}
+}
+
+// NotWellFormed is the error for a stanza that is not well-formed XML or not a message;
+// detail says what is wrong.
+func NotWellFormed(detail string) *Error {
+	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
+		Text: "not-well-formed: " + detail}
+}
