@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -27,15 +29,36 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		walk(t, doc, &root, 0)
+		var tree []string
+		walk(t, doc, &root, &tree)
+		var s Scanner
+		s.Reset(doc)
+		var scanned []string
+		for s.Next() {
+			if !s.IsStart() {
+				e := s.Element()
+				scanned = append(scanned, describe(&e))
+			}
+		}
+		if s.Err() != nil || !slices.Equal(scanned, tree) {
+			t.Fatalf("Scanner (%v) and Element views disagree:\n%q\n%q", s.Err(), scanned, tree)
+		}
 		if wellFormedChars(doc) && !stdlibAccepts(doc) {
 			t.Fatalf("xmlscan accepts what encoding/xml rejects: %q", doc)
 		}
 	})
 }
 
-// walk checks the invariants of every element view below e.
-func walk(t *testing.T, doc []byte, e *Element, depth int) {
+// describe gives an element's range and namespace.
+func describe(e *Element) string {
+	s, end := e.Range()
+	ns, err := e.Namespace()
+	return fmt.Sprintf("%d-%d %q %v", s, end, ns, err != nil)
+}
+
+// walk checks the invariants of every element view below e and appends the elements in the
+// order they end.
+func walk(t *testing.T, doc []byte, e *Element, out *[]string) {
 	s, end := e.Range()
 	is, ie := e.InnerRange()
 	if !(0 <= s && s < is && is <= ie && ie <= end && end <= len(doc)) {
@@ -63,11 +86,12 @@ func walk(t *testing.T, doc []byte, e *Element, depth int) {
 			t.Fatalf("child [%d,%d) outside parent content [%d,%d) or overlapping", cs, ce, prev, ie)
 		}
 		prev = ce
-		walk(t, doc, &el, depth+1)
+		walk(t, doc, &el, out)
 	}
 	if c.Err() != nil {
 		t.Fatalf("Children: %v", c.Err())
 	}
+	*out = append(*out, describe(e))
 }
 
 // wellFormedChars reports whether doc is made of ASCII XML Chars only and has no ']]>' outside

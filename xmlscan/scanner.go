@@ -4,8 +4,8 @@ import "bytes"
 
 // Scanner reads a document in one pass, element by element, checking it exactly as Parse
 // does while it goes. It reports the start and the end of every element (a self-closing one
-// too) and, at a start, the element's name, attributes and namespace; at an end, the whole
-// element as a view. It is the fastest way to pick a few elements out of a stanza:
+// too). At both, Name, Attrs, Is and LookupPrefix answer for that element; at an end,
+// Element also gives the whole element as a view. It is the fastest way to pick a few elements out of a stanza:
 //
 //	var s xmlscan.Scanner
 //	s.Reset(stanza)
