@@ -2,7 +2,6 @@ package resolver
 
 import (
 	"bytes"
-	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,42 +58,14 @@ func twoDigits(n int) string {
 	return strconv.Itoa(n)
 }
 
-// parseExample reads an example into an amp.Message with encoding/xml. It is a test-only
-// stand-in for the amp package's parser, good enough for the well-formed examples.
+// parseExample parses an example with the amp package's parser.
 func parseExample(t testing.TB, raw []byte) *amp.Message {
 	t.Helper()
-	var x struct {
-		From *string `xml:"from,attr"`
-		To   *string `xml:"to,attr"`
-		ID   *string `xml:"id,attr"`
-		Type *string `xml:"type,attr"`
-		Amp  *struct {
-			PerHop *string `xml:"per-hop,attr"`
-			Status *string `xml:"status,attr"`
-			Rules  []struct {
-				Action    *string `xml:"action,attr"`
-				Condition *string `xml:"condition,attr"`
-				Value     *string `xml:"value,attr"`
-			} `xml:"rule"`
-		} `xml:"http://jabber.org/protocol/amp amp"`
-	}
-	if err := xml.Unmarshal(raw, &x); err != nil {
+	var m amp.Message
+	if err := amp.ParseMessage(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	opt := func(p *string) amp.Attr {
-		if p == nil {
-			return amp.Attr{}
-		}
-		return attr(*p)
-	}
-	m := &amp.Message{Raw: raw, From: opt(x.From), To: opt(x.To), ID: opt(x.ID), Type: opt(x.Type)}
-	if x.Amp != nil {
-		m.Amp = &amp.Element{PerHop: opt(x.Amp.PerHop), Status: opt(x.Amp.Status)}
-		for _, r := range x.Amp.Rules {
-			m.Amp.Rules = append(m.Amp.Rules, amp.Rule{Action: opt(r.Action), Condition: opt(r.Condition), Value: opt(r.Value)})
-		}
-	}
-	return m
+	return &m
 }
 
 // TestXEP0079Examples feeds the request examples of XEP-0079 through Decide, with a clock

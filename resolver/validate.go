@@ -26,10 +26,10 @@ const (
 func Validate(in Input, f Features) *amp.Error {
 	m := in.Message
 	if m == nil || !m.ID.Present || m.ID.Value == "" {
-		return errMissingID()
+		return amp.MissingID()
 	}
 	if m.Amp == nil || len(m.Amp.Rules) == 0 {
-		return errEmptyRuleset()
+		return amp.EmptyRuleset()
 	}
 	everyRuleInvalid := m.Amp.PerHop.Present && !validPerHop(m.Amp.PerHop.Value)
 	guarded := presenceGuarded(in)
@@ -54,11 +54,11 @@ func Validate(in Input, f Features) *amp.Error {
 	}
 	switch class {
 	case faultUnsupportedAction:
-		return errUnsupportedActions(offending)
+		return amp.UnsupportedActions(offending)
 	case faultUnsupportedCondition:
-		return errUnsupportedConditions(offending)
+		return amp.UnsupportedConditions(offending)
 	default:
-		return errInvalidRules(offending)
+		return amp.InvalidRules(offending)
 	}
 }
 
