@@ -30,10 +30,10 @@ func TestActionReply(t *testing.T) {
 	m := mustParse(t, chat)
 	odd := Rule{Action: v("notify"), Condition: v("c'<&>\""), Value: v("a\tb\nc")}
 	tests := [...]struct {
-		m     *Message
-		rule  Rule
-		from  string
-		want  string
+		m    *Message
+		rule Rule
+		from string
+		want string
 	}{
 		0: {m, m.Amp.Rules[0], "hamlet.lit",
 			`<message xmlns='jabber:client' from='hamlet.lit' to='bernardo@hamlet.lit/elsinore' id='chatty2'>` +
