@@ -1,0 +1,140 @@
+package route
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"testing"
+)
+
+const divertAlice = `<message from='localhost' to='amp.localhost' id='r1'>` +
+	`<forwarded xmlns='urn:xmpp:forward:0'>` +
+	`<message xmlns='jabber:client' from='alice@localhost/phone' to='bob@localhost' id='m1' type='chat'><body>hi &amp; bye</body><amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='stored'/></amp></message>` +
+	`</forwarded><route xmlns='urn:x-ampd:route:0' id='abc-1' origin='c2s' recipient='local' offline='store'/></message>`
+
+func TestParseDivert(t *testing.T) {
+	inner := `<message xmlns='jabber:client' from='alice@localhost/phone' to='bob@localhost' id='m1' type='chat'><body>hi &amp; bye</body><amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='stored'/></amp></message>`
+	tests := []struct {
+		in      string
+		want    Divert
+		wantErr string
+	}{
+		0: {in: divertAlice, want: Divert{Host: "localhost", ID: "abc-1", Origin: OriginC2S, Recipient: "local", Offline: "store", Message: []byte(inner)}},
+		1: { // inner message inheriting the forwarded namespace, s2s, double quotes
+			in:   `<message from="localhost" to="amp.localhost"><route xmlns="urn:x-ampd:route:0" id="x&amp;y" origin="s2s" recipient="unknown" offline="none"/><forwarded xmlns="urn:xmpp:forward:0"><message to="a@b"/></forwarded></message>`,
+			want: Divert{Host: "localhost", ID: "x&y", Origin: OriginS2S, Recipient: "unknown", Offline: "none", Message: []byte(`<message to="a@b"/>`)},
+		},
+		2: {in: `<message from='localhost'><body/></message>`, wantErr: ErrNotDivert.Error()},
+		3: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' origin='c2s' recipient='local' offline='store'/></message>`, wantErr: "route: divert without route id"},
+		4: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='pigeon' recipient='local' offline='store'/></message>`, wantErr: `route: divert "1" has unknown origin "pigeon"`},
+		5: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='mars' offline='store'/></message>`, wantErr: `route: divert "1" has unknown recipient kind "mars"`},
+		6: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='maybe'/></message>`, wantErr: `route: divert "1" has unknown offline value "maybe"`},
+		7: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: `route: divert "1" has no <forwarded/>`},
+		8: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/><forwarded xmlns='urn:xmpp:forward:0'><iq/></forwarded></message>`, wantErr: `route: divert "1" has no forwarded <message/>`},
+		9: {in: `<message from='localhost'><route`, wantErr: "route: divert is not well-formed"},
+		10: {in: `<message><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: "route: divert without from (the server host)"},
+		11: { // a route element in another namespace is not ours
+			in: `<message from='localhost'><route xmlns='urn:x-other' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: ErrNotDivert.Error(),
+		},
+	}
+	for i, tc := range tests {
+		got, err := ParseDivert([]byte(tc.in))
+		if tc.wantErr != "" {
+			if err == nil || !bytes.HasPrefix([]byte(err.Error()), []byte(tc.wantErr)) {
+				t.Errorf("%d: error = %v, want prefix %q", i, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%d: unexpected error %v", i, err)
+			continue
+		}
+		if got.Host != tc.want.Host || got.ID != tc.want.ID || got.Origin != tc.want.Origin ||
+			got.Recipient != tc.want.Recipient || got.Offline != tc.want.Offline || !bytes.Equal(got.Message, tc.want.Message) {
+			t.Errorf("%d: got %+v (message %s)\nwant %+v (message %s)", i, got, got.Message, tc.want, tc.want.Message)
+		}
+	}
+	if _, err := ParseDivert([]byte(`<message from='h'/>`)); !errors.Is(err, ErrNotDivert) {
+		t.Errorf("ErrNotDivert not matched with errors.Is: %v", err)
+	}
+}
+
+func TestWriters(t *testing.T) {
+	reply := []byte(`<message xmlns='jabber:client' from='localhost' to='alice@localhost/phone' id='m1'><amp xmlns='http://jabber.org/protocol/amp' status='notify'/></message>`)
+	tests := []struct {
+		got  []byte
+		want string
+	}{
+		0: {AppendVerdict(nil, "amp.localhost", "localhost", "r'1", Deliver, nil),
+			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r&apos;1' action='deliver'/></message>`},
+		1: {AppendVerdict(nil, "amp.localhost", "localhost", "r2", Discard, reply),
+			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r2' action='discard'>` + string(reply) + `</verdict></message>`},
+		2: {AppendReinject(nil, "amp.localhost", "localhost", reply),
+			`<message from='amp.localhost' to='localhost'><reinject xmlns='urn:x-ampd:route:0'><forwarded xmlns='urn:xmpp:forward:0'>` + string(reply) + `</forwarded></reinject></message>`},
+		3: {AppendAnnounce(nil, "amp.localhost", "localhost", []string{"http://jabber.org/protocol/amp", "http://jabber.org/protocol/amp?action=drop"}),
+			`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'><feature var='http://jabber.org/protocol/amp'/><feature var='http://jabber.org/protocol/amp?action=drop'/></announce></message>`},
+	}
+	for i, tc := range tests {
+		if string(tc.got) != tc.want {
+			t.Errorf("%d:\n got %s\nwant %s", i, tc.got, tc.want)
+		}
+		if err := wellFormed(tc.got); err != nil {
+			t.Errorf("%d: not well-formed: %v", i, err)
+		}
+	}
+}
+
+func TestParsePrivilege(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Privilege
+		ok   bool
+	}{
+		0: {`<message from='localhost' to='amp.localhost'><privilege xmlns='urn:xmpp:privilege:2'><perm access='roster' type='get'/><perm access='presence' type='managed_entity'/></privilege></message>`,
+			Privilege{Host: "localhost", Namespace: NSPrivilege2, Presence: "managed_entity", Roster: "get"}, true},
+		1: {`<message from='ejabberd.test' to='amp.test'><privilege xmlns='urn:xmpp:privilege:1'><perm access='presence' type='roster'/></privilege></message>`,
+			Privilege{Host: "ejabberd.test", Namespace: NSPrivilege1, Presence: "roster"}, true},
+		2: {`<message from='localhost'><body>privilege</body></message>`, Privilege{}, false},
+		3: {`<presence from='localhost'><privilege xmlns='urn:xmpp:privilege:2'/></presence>`, Privilege{}, false},
+		4: {`<message`, Privilege{}, false},
+	}
+	for i, tc := range tests {
+		got, ok := ParsePrivilege([]byte(tc.in))
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%d: got %+v, %v; want %+v, %v", i, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func FuzzParseDivert(f *testing.F) {
+	f.Add([]byte(divertAlice))
+	f.Add([]byte(`<message from="h"><route xmlns="urn:x-ampd:route:0" id="1" origin="s2s" recipient="remote" offline="none"/><forwarded xmlns="urn:xmpp:forward:0"><message/></forwarded></message>`))
+	f.Add([]byte(`<message from='localhost'><privilege xmlns='urn:xmpp:privilege:2'><perm access='presence' type='managed_entity'/></privilege></message>`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d, err := ParseDivert(raw)
+		ParsePrivilege(raw)
+		if err != nil {
+			return
+		}
+		if !bytes.Contains(raw, d.Message) {
+			t.Fatalf("inner message is not a sub-slice of the input")
+		}
+		v := AppendVerdict(nil, "c", d.Host, d.ID, Deliver, nil)
+		if err := wellFormed(v); err != nil {
+			t.Fatalf("verdict for %q not well-formed: %v", d.ID, err)
+		}
+	})
+}
+
+func wellFormed(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := d.Token()
+		if err != nil {
+			if err.Error() == "EOF" {
+				return nil
+			}
+			return err
+		}
+	}
+}

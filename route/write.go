@@ -1,0 +1,60 @@
+package route
+
+import "github.com/ampd-xmpp/ampd/xmlscan"
+
+// Action is what a verdict tells the server module to do with a diverted message.
+type Action string
+
+// The verdict actions of the wire protocol.
+const (
+	Deliver Action = "deliver"
+	Discard Action = "discard"
+	Hold    Action = "hold"
+)
+
+// AppendVerdict appends a verdict for route id, sent by component to host, with the reply the
+// sender is owed (nil for none; it must be a complete <message xmlns='jabber:client'/>).
+func AppendVerdict(dst []byte, component, host, id string, action Action, reply []byte) []byte {
+	dst = appendOpen(dst, component, host)
+	dst = append(dst, "<verdict xmlns='"+NS+"' route='"...)
+	dst = xmlscan.AppendEscaped(dst, id)
+	dst = append(dst, "' action='"...)
+	dst = append(dst, action...)
+	if reply == nil {
+		dst = append(dst, "'/>"...)
+	} else {
+		dst = append(dst, "'>"...)
+		dst = append(dst, reply...)
+		dst = append(dst, "</verdict>"...)
+	}
+	return append(dst, "</message>"...)
+}
+
+// AppendReinject appends a re-inject of msg (a complete <message xmlns='jabber:client'/>).
+func AppendReinject(dst []byte, component, host string, msg []byte) []byte {
+	dst = appendOpen(dst, component, host)
+	dst = append(dst, "<reinject xmlns='"+NS+"'><forwarded xmlns='"+NSForward+"'>"...)
+	dst = append(dst, msg...)
+	dst = append(dst, "</forwarded></reinject></message>"...)
+	return dst
+}
+
+// AppendAnnounce appends the announcement of the enabled AMP features.
+func AppendAnnounce(dst []byte, component, host string, features []string) []byte {
+	dst = appendOpen(dst, component, host)
+	dst = append(dst, "<announce xmlns='"+NS+"'>"...)
+	for _, f := range features {
+		dst = append(dst, "<feature var='"...)
+		dst = xmlscan.AppendEscaped(dst, f)
+		dst = append(dst, "'/>"...)
+	}
+	return append(dst, "</announce></message>"...)
+}
+
+func appendOpen(dst []byte, component, host string) []byte {
+	dst = append(dst, "<message from='"...)
+	dst = xmlscan.AppendEscaped(dst, component)
+	dst = append(dst, "' to='"...)
+	dst = xmlscan.AppendEscaped(dst, host)
+	return append(dst, "'>"...)
+}
