@@ -46,5 +46,15 @@ func FuzzDecide(f *testing.F) {
 		if d.Met >= len(m.Amp.Rules) {
 			t.Fatalf("met rule %d of %d", d.Met, len(m.Amp.Rules))
 		}
+		reply := Reply(in, d, "capulet.lit")
+		if (d.Action == "drop" || d.Err == nil && d.Met < 0) && reply != nil {
+			t.Fatalf("%+v replied %s", d, reply)
+		}
+		if reply != nil {
+			var back amp.Message
+			if err := amp.ParseMessage(reply, &back); err != nil {
+				t.Fatalf("reply is not a well-formed message: %v\n%s", err, reply)
+			}
+		}
 	})
 }

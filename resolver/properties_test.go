@@ -1,10 +1,12 @@
 package resolver
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,6 +308,71 @@ func TestPropertyDropDiscards(t *testing.T) {
 		d := Decide(genInput(t, genMessage(t, genAnyRule)), DefaultFeatures())
 		if d.Action == "drop" && d.Verdict != Discard {
 			t.Fatalf("drop met but verdict %s", d.Verdict)
+		}
+	})
+}
+
+// genRawRequest draws the raw bytes of an AMP request to to, with a body and a payload that
+// carry secret marks no reply may contain.
+func genRawRequest(t *rapid.T, to jid.JID) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<message xmlns='jabber:client' from='%s' to='%s' id='m1' type='%s'>",
+		rapid.SampledFrom([]string{romeo.String(), julietLaptop.String()}).Draw(t, "from"), to,
+		rapid.SampledFrom([]string{"chat", "normal", "headline", "groupchat"}).Draw(t, "type"))
+	b.WriteString("<body>SECRET-BODY</body><x xmlns='urn:example:payload'>SECRET-PAYLOAD</x>")
+	b.WriteString("<amp xmlns='http://jabber.org/protocol/amp'>")
+	for _, r := range rapid.SliceOfN(genAnyRule, 1, 5).Draw(t, "rules") {
+		b.WriteString("<rule")
+		for _, a := range [...]struct {
+			name string
+			v    amp.Attr
+		}{{"action", r.Action}, {"condition", r.Condition}, {"value", r.Value}} {
+			if a.v.Present {
+				fmt.Fprintf(&b, " %s='%s'", a.name, a.v.Value)
+			}
+		}
+		b.WriteString("/>")
+	}
+	b.WriteString("</amp></message>")
+	return []byte(b.String())
+}
+
+// TestPropertyReplies: drop and "no rule met" never reply; every reply is addressed to the
+// sender and carries nothing of the body or payload; a refusal's reply is byte for byte the
+// same whatever the recipient's presence.
+func TestPropertyReplies(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		to := rapid.SampledFrom([]jid.JID{juliet, julietPhone, remoteJID, serviceJID}).Draw(t, "to")
+		raw := genRawRequest(t, to)
+		var m amp.Message
+		if err := amp.ParseMessage(raw, &m); err != nil {
+			t.Fatalf("generated request does not parse: %v\n%s", err, raw)
+		}
+		in := genInput(t, &m)
+		in.From, in.To = jid.MustParse(m.From.Value), to
+		d := Decide(in, DefaultFeatures())
+		reply := Reply(in, d, "capulet.lit")
+		switch {
+		case d.Err == nil && (d.Met < 0 || d.Action == "drop"):
+			if reply != nil {
+				t.Fatalf("%+v replied %s", d, reply)
+			}
+			return
+		case reply == nil:
+			t.Fatalf("%+v owes a reply but got none", d)
+		}
+		if bytes.Contains(reply, []byte("SECRET")) {
+			t.Fatalf("reply leaks the original payload: %s", reply)
+		}
+		if !bytes.Contains(reply, []byte("to='"+m.From.Value+"'")) {
+			t.Fatalf("reply not addressed to the sender %s: %s", m.From.Value, reply)
+		}
+		if d.Err != nil {
+			other := in
+			other.Available = genResources.Draw(t, "other-available")
+			if r2 := Reply(other, Decide(other, DefaultFeatures()), "capulet.lit"); !bytes.Equal(reply, r2) {
+				t.Fatalf("refusal depends on presence:\n%s\n%s", reply, r2)
+			}
 		}
 	})
 }
