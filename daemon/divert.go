@@ -1,0 +1,171 @@
+package daemon
+
+import (
+	"slices"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/resolver"
+	"github.com/ampd-xmpp/ampd/route"
+)
+
+// request is one diverted AMP request on its way to a verdict.
+type request struct {
+	div      route.Divert
+	msg      amp.Message
+	from, to jid.JID
+	facts    resolver.Facts
+	s        *settings
+	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
+}
+
+// divert answers one diverted message with exactly one verdict.
+func (d *Daemon) divert(div route.Divert) {
+	started := d.now().UnixNano()
+	key := routeKey(div.Host, div.ID)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.decided.get(key); ok {
+		// Diverted again: the module never saw our verdict. Repeat it, never decide twice.
+		d.metrics.DuplicateRoutes.Inc()
+		d.send(v)
+		return
+	}
+	if d.rosters.waiting(key) {
+		d.metrics.DuplicateRoutes.Inc()
+		return
+	}
+	r := &request{div: div, s: d.settings.Load(), started: started}
+	if err := amp.ParseMessage(div.Message, &r.msg); err != nil {
+		d.refuseUnreadable(r, err)
+		return
+	}
+	if !r.msg.IsRequest() {
+		// Not ours to judge (a reply or an error bounce): let it through untouched.
+		d.conclude(r, route.Deliver, nil, "none")
+		return
+	}
+	var err error
+	if r.from, err = jid.Parse(r.msg.From.Value); err != nil {
+		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", err)
+		d.conclude(r, route.Discard, nil, "none")
+		return
+	}
+	if r.to, err = jid.Parse(r.msg.To.Value); err != nil {
+		// The server bounces a message to an invalid address itself.
+		d.log.Info("diverted message has an invalid recipient; letting the server bounce it", "route", div.ID, "to", r.msg.To.Value)
+		d.conclude(r, route.Deliver, nil, "none")
+		return
+	}
+	r.facts = facts(div, r.to, r.s)
+	auth, known := d.authorised(r)
+	if !known {
+		d.rosters.await(key, r) // decided when the roster arrives or the fetch times out
+		return
+	}
+	d.decide(r, auth)
+}
+
+// decide runs the resolver and sends the verdict. Called with d.mu held.
+func (d *Daemon) decide(r *request, authorised bool) {
+	in := resolver.Input{
+		Message:            &r.msg,
+		From:               r.from,
+		To:                 r.to,
+		Facts:              r.facts,
+		Available:          d.presence.Resources(r.to.Bare().String()),
+		PresenceAuthorised: authorised,
+		Now:                d.now(),
+	}
+	dec := resolver.Decide(in, r.s.features)
+	reply := resolver.Reply(in, dec, d.replyAddress(r.div.Host))
+	action := dec.Action
+	if action == "" {
+		action = "none"
+	}
+	if dec.Err != nil {
+		d.metrics.ValidationErrors.WithLabelValues(validationClass(dec.Err)).Inc()
+	}
+	verdict := route.Deliver
+	switch dec.Verdict {
+	case resolver.Discard:
+		verdict = route.Discard
+	case resolver.Hold:
+		// Held messages (amp-semantics §7) need ampd's durable store; until it is configured
+		// the server's offline storage keeps the message, without expiry.
+		d.log.Debug("message would be held; handing it to the server's offline storage", "route", r.div.ID)
+	}
+	d.conclude(r, verdict, reply, action)
+	if reply != nil {
+		d.metrics.Replies.WithLabelValues(replyKind(dec)).Inc()
+	}
+}
+
+// conclude sends the verdict, remembers it for re-diverts and records the outcome.
+func (d *Daemon) conclude(r *request, verdict route.Action, reply []byte, action string) {
+	v := route.AppendVerdict(nil, d.domain, r.div.Host, r.div.ID, verdict, reply)
+	d.decided.put(routeKey(r.div.Host, r.div.ID), v)
+	d.send(v)
+	d.metrics.Messages.WithLabelValues(string(verdict), action).Inc()
+	d.metrics.Processing.Observe(float64(d.now().UnixNano()-r.started) / 1e9)
+}
+
+// refuseUnreadable answers a diverted message ampd cannot read: the sender gets a bad-request
+// when there is an address to send it to; the message is not delivered against rules that
+// could not be read.
+func (d *Daemon) refuseUnreadable(r *request, err error) {
+	d.metrics.ValidationErrors.WithLabelValues("malformed").Inc()
+	d.log.Warn("diverted message cannot be read; refusing it", "route", r.div.ID, "err", err)
+	var reply []byte
+	if r.msg.From.Value != "" {
+		reply = amp.ErrorReply(&r.msg, amp.NotWellFormed(err.Error()), d.replyAddress(r.div.Host))
+		d.metrics.Replies.WithLabelValues("validation").Inc()
+	}
+	d.conclude(r, route.Discard, reply, "none")
+}
+
+func (d *Daemon) replyAddress(host string) string {
+	if d.replyFrom == config.ReplyFromComponent {
+		return d.domain
+	}
+	return host
+}
+
+// facts turns the module's route facts and the configuration into the resolver's input.
+func facts(div route.Divert, to jid.JID, s *settings) resolver.Facts {
+	f := resolver.Facts{OfflineStorage: div.Offline == "store"}
+	switch div.Recipient {
+	case "local":
+		f.Recipient = resolver.RecipientLocal
+	case "unknown":
+		f.Recipient = resolver.RecipientUnknown
+	case "remote":
+		f.Recipient = resolver.RecipientRemote
+	default:
+		f.Recipient = resolver.RecipientService
+	}
+	f.Gateway = slices.Contains(s.gateways, to.Domainpart())
+	f.Forwarded = slices.Contains(s.forwarded, to.Bare().String())
+	return f
+}
+
+func validationClass(e *amp.Error) string {
+	switch {
+	case e.App != "":
+		return e.App
+	case e.Text == amp.MissingID().Text:
+		return "missing-id"
+	case e.Text == amp.EmptyRuleset().Text:
+		return "empty-ruleset"
+	}
+	return "malformed"
+}
+
+func replyKind(dec resolver.Decision) string {
+	if dec.Err != nil {
+		return "validation"
+	}
+	return dec.Action
+}

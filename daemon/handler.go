@@ -1,0 +1,95 @@
+package daemon
+
+import (
+	"errors"
+
+	"github.com/ampd-xmpp/ampd/presence"
+	"github.com/ampd-xmpp/ampd/route"
+	"github.com/ampd-xmpp/ampd/xmlstream"
+)
+
+// handler receives the component connection's events.
+type handler struct{ d *Daemon }
+
+func (h handler) Connected() {
+	d := h.d
+	if d.everUp.Swap(true) {
+		d.metrics.ComponentReconnects.Inc()
+	}
+	// The server sends every current presence again after a connect: start from nothing so that
+	// resources that went away while we were disconnected do not linger.
+	d.presence.Reset()
+	d.metrics.PresenceResources.Set(0)
+	d.privileged.Store(false)
+	d.connected.Store(true)
+	d.metrics.ComponentConnected.Set(1)
+	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
+	d.announce(d.settings.Load())
+}
+
+func (h handler) Disconnected(err error) {
+	h.d.connected.Store(false)
+	h.d.metrics.ComponentConnected.Set(0)
+	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
+}
+
+func (h handler) Stanza(raw []byte) {
+	d := h.d
+	switch string(xmlstream.Name(raw)) {
+	case "message":
+		d.message(raw)
+	case "presence":
+		d.presenceStanza(raw)
+	case "iq":
+		d.iq(raw)
+	default:
+		d.skip("unexpected", "top-level element that is not a stanza", raw)
+	}
+}
+
+func (d *Daemon) message(raw []byte) {
+	div, err := route.ParseDivert(raw)
+	switch {
+	case err == nil:
+		d.divert(div)
+		return
+	case !errors.Is(err, route.ErrNotDivert):
+		d.skip("malformed", err.Error(), raw)
+		return
+	}
+	if p, ok := route.ParsePrivilege(raw); ok {
+		d.log.Info("privilege announcement received", "host", p.Host, "namespace", p.Namespace, "presence", p.Presence, "roster", p.Roster)
+		if p.Presence != "managed_entity" && p.Presence != "roster" {
+			d.log.Error("the server grants no presence permission: ampd cannot see who is online; set presence = \"managed_entity\" in privileged_entities", "host", p.Host)
+		}
+		d.privileged.Store(true)
+		return
+	}
+	d.skip("unexpected", "message that is neither a divert nor a privilege announcement", raw)
+}
+
+func (d *Daemon) presenceStanza(raw []byte) {
+	u, err := presence.Parse(raw)
+	switch {
+	case errors.Is(err, presence.ErrIgnored):
+		return
+	case err != nil:
+		d.skip("malformed", err.Error(), raw)
+		return
+	}
+	if d.presence.Apply(u) {
+		d.metrics.PresenceResources.Set(float64(d.presence.Len()))
+	}
+}
+
+// skip logs and counts a stanza ampd does not act on. The stanza is shortened in the log so
+// that a flood of large junk cannot flood the log too.
+func (d *Daemon) skip(reason, why string, raw []byte) {
+	d.metrics.StanzasSkipped.WithLabelValues(reason).Inc()
+	const show = 256
+	s := raw
+	if len(s) > show {
+		s = s[:show]
+	}
+	d.log.Warn("skipping stanza", "reason", reason, "why", why, "stanza", string(s), "bytes", len(raw))
+}
