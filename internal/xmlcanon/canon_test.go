@@ -101,12 +101,12 @@ func TestEqual(t *testing.T) {
 		2: {a: `<a><b/>  </a>`, b: `<a><b/></a>`, equal: true},
 		3: {a: `<a>&#233;</a>`, b: `<a>é</a>`, equal: true},
 		// What it must not change.
-		4: {a: `<a xml:lang='en'/>`, b: `<a/>`},
-		5: {a: `<a x='1'/>`, b: `<a x='2'/>`},
-		6: {a: `<e xmlns='urn:a'/>`, b: `<e xmlns='urn:b'/>`},
-		7: {a: `<a><b/><c/></a>`, b: `<a><c/><b/></a>`},
-		8: {a: `<a>x</a>`, b: `<a> x</a>`},
-		9: {a: `<a p:x='1' xmlns:p='urn:p'/>`, b: `<a x='1'/>`},
+		4:  {a: `<a xml:lang='en'/>`, b: `<a/>`},
+		5:  {a: `<a x='1'/>`, b: `<a x='2'/>`},
+		6:  {a: `<e xmlns='urn:a'/>`, b: `<e xmlns='urn:b'/>`},
+		7:  {a: `<a><b/><c/></a>`, b: `<a><c/><b/></a>`},
+		8:  {a: `<a>x</a>`, b: `<a> x</a>`},
+		9:  {a: `<a p:x='1' xmlns:p='urn:p'/>`, b: `<a x='1'/>`},
 		10: {a: `<a/>`, b: `<a`},
 	}
 	for i, tc := range tests {

@@ -116,7 +116,7 @@ func genNode(depth int) *rapid.Generator[*node] {
 					}
 					continue
 				}
-				n.children = append(n.children, child{elem: genNode(depth - 1).Draw(t, "child")})
+				n.children = append(n.children, child{elem: genNode(depth-1).Draw(t, "child")})
 			}
 		}
 		return n
