@@ -5,7 +5,13 @@ import (
 	"testing"
 )
 
-func mustParse(t testing.TB, raw string) *Message {
+// fataler is what mustParse needs of a *testing.T or a *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func mustParse(t fataler, raw string) *Message {
 	t.Helper()
 	var m Message
 	if err := ParseMessage([]byte(raw), &m); err != nil {

@@ -43,8 +43,9 @@
 // and CDATA sections that are terminated. It rejects processing instructions (the XML
 // declaration included), DOCTYPE and other markup declarations, as XMPP (RFC 6120 §11.1) does.
 //
-// Parse does not check character ranges or UTF-8 validity of text and values, nor ']]>'
-// in text, nor namespace well-formedness (an unbound prefix is reported by Namespace when it
-// is asked for): stanzas reach ampd through an XMPP server that has already parsed them.
+// Attribute values must be UTF-8 made of XML Chars. Parse does not check character ranges or
+// UTF-8 validity of text (nor of names beyond ASCII), nor ']]>' in text, nor namespace
+// well-formedness (an unbound prefix is reported by Namespace when it is asked for): stanzas
+// reach ampd through an XMPP server that has already parsed them.
 // An element with more than MaxAttrs attributes is rejected. No input makes the package panic.
 package xmlscan

@@ -1,6 +1,9 @@
 package xmlscan
 
-import "bytes"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // kind is the sort of markup that starts at a '<'.
 type kind uint8
@@ -144,15 +147,25 @@ func scanTag(doc []byte, i int, check bool, t *tag) error {
 // nameEnd: no '<' in the value, valid references, no earlier attribute of the same name.
 func checkAttr(doc []byte, nameEnd, start, ne, vs, ve int, names *attrNames) error {
 	// One pass over the (short) value is cheaper than two bytes.IndexByte calls.
+	// Values are also checked for XML Chars (cheap here, and it makes every value ampd reads
+	// writable again); text is not.
 	value := doc[vs:ve]
 	for i := 0; i < len(value); i++ {
-		switch value[i] {
-		case '<':
+		switch c := value[i]; {
+		case c == '<':
 			return errAt(vs+i, "'<' in an attribute value")
-		case '&':
+		case c == '&':
 			_, n, ok := parseRef(value[i:])
 			if !ok {
 				return errAt(vs+i, "invalid entity or character reference")
+			}
+			i += n - 1
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+			return errAt(vs+i, "invalid character in an attribute value")
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(value[i:])
+			if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
+				return errAt(vs+i, "invalid character in an attribute value")
 			}
 			i += n - 1
 		}

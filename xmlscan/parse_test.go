@@ -52,6 +52,10 @@ func TestParseRejects(t *testing.T) {
 		39: {`<a:/>`, "expected an element name"},
 		40: {`<a:b:c/>`, "expected an element name"},
 		41: {`<a :b='1'/>`, "expected an attribute name"},
+		42: {"<a b='\x01'/>", "invalid character in an attribute value"},
+		43: {"<a b='\xff'/>", "invalid character in an attribute value"},
+		44: {"<a b='\xef\xbf\xbe'/>", "invalid character in an attribute value"}, // U+FFFE
+		45: {"<a b='\xed\xa0\x80'/>", "invalid character in an attribute value"}, // a surrogate
 	}
 	for i, tc := range tests {
 		_, err := Parse([]byte(tc.in))
