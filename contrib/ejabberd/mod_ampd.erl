@@ -1,0 +1,646 @@
+%%%----------------------------------------------------------------------
+%%% mod_ampd: the ejabberd side of ampd (XEP-0079 Advanced Message
+%%% Processing as an external component).
+%%%
+%%% The module keeps no AMP policy. It diverts every AMP request to the
+%%% ampd component together with the routing facts only the server knows,
+%%% retains the original stanza until ampd answers with a verdict, and then
+%%% delivers or forgets its own copy. It also advertises what ampd
+%%% announced (stream feature, disco) and fills the two gaps of ejabberd
+%%% 23.01's XEP-0356 presence (users already online when the component
+%%% connects; sessions that end without an explicit unavailable).
+%%%
+%%% Wire protocol: docs/PROTOCOL.md of the ampd repository
+%%% (namespace urn:x-ampd:route:0), identical to contrib/prosody/mod_ampd.lua.
+%%%
+%%% Compile (Debian ejabberd 23.01):
+%%%   erlc -I /usr/lib/x86_64-linux-gnu/ejabberd-23.01-1/include \
+%%%        -I /usr/lib/erlang/lib/p1_xmpp-1.6.1/include mod_ampd.erl
+%%%----------------------------------------------------------------------
+-module(mod_ampd).
+-behaviour(gen_mod).
+-behaviour(gen_server).
+
+%% gen_mod
+-export([start/2, stop/1, reload/3, depends/2, mod_opt_type/1,
+	 mod_options/1, mod_doc/0]).
+%% gen_server
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2,
+	 terminate/2, code_change/3]).
+%% hooks
+-export([user_send_packet/1, sm_receive_packet/1,
+	 local_send_to_resource/1, c2s_handle_info/2,
+	 c2s_post_auth_features/2, disco_local_features/5,
+	 component_connected/1, component_disconnected/2,
+	 unset_presence/4]).
+
+-include("xmpp.hrl").
+-include("logger.hrl").
+-include("translate.hrl").
+
+-define(NS_ROUTE, <<"urn:x-ampd:route:0">>).
+-define(NS_AMP_PROTO, <<"http://jabber.org/protocol/amp">>).
+-define(NS_AMP_STREAM_FEATURE, <<"http://jabber.org/features/amp">>).
+-define(NS_FORWARDED, <<"urn:xmpp:forward:0">>).
+
+%% Diverting runs before every other user_send_packet handler (mod_privilege
+%% 50, mod_carbons 89, mod_mam 101): a diverted message must not be copied or
+%% archived before ampd decides; on delivery those hooks run again (see
+%% c2s_handle_info/2).
+-define(PRIO_DIVERT, 10).
+%% mod_privilege consumes, at priority 50, every message a privileged
+%% component sends to the server's JID; ampd's messages must be seen first.
+-define(PRIO_CONTROL, 40).
+%% Before mod_disco (100), which turns an unanswered node query into an error.
+-define(PRIO_DISCO, 50).
+-define(PRIO_DEFAULT, 50).
+
+%% A packet carrying this meta key was delivered or re-injected by this
+%% module: the loop guard that keeps it from being diverted again.
+-define(META_GUARD, ampd_routed).
+-define(EXPIRY_TICK_MS, 1000).
+
+-record(pending, {id :: binary(),
+		  packet :: message(),
+		  origin :: {c2s, pid()} | s2s,
+		  recipient :: local | unknown | remote | service,
+		  offline :: store | none,
+		  since :: integer()}).
+
+%%%===================================================================
+%%% gen_mod
+%%%===================================================================
+start(Host, Opts) ->
+    case mod_opt(component, Opts) of
+	undefined ->
+	    ?CRITICAL_MSG("mod_ampd: option 'component' is required for ~ts",
+			  [Host]),
+	    {error, {missing_option, component}};
+	_ ->
+	    gen_mod:start_child(?MODULE, Host, Opts)
+    end.
+
+stop(Host) ->
+    gen_mod:stop_child(?MODULE, Host).
+
+reload(_Host, _NewOpts, _OldOpts) ->
+    ok.
+
+depends(_Host, _Opts) ->
+    [].
+
+mod_opt_type(component) -> econf:domain();
+mod_opt_type(when_down) -> econf:enum([bounce, pass]);
+mod_opt_type(max_pending) -> econf:pos_int();
+mod_opt_type(pending_timeout) -> econf:timeout(second).
+
+mod_options(_Host) ->
+    [{component, undefined},
+     {when_down, bounce},
+     {max_pending, 10000},
+     {pending_timeout, timer:seconds(60)}].
+
+mod_doc() ->
+    #{desc => [<<"Diverts XEP-0079 (AMP) messages to the ampd component.">>],
+      opts => [{component, #{value => <<"Domain">>,
+			     desc => <<"The ampd component (required).">>}},
+	       {when_down, #{value => <<"bounce | pass">>,
+			     desc => <<"What to do with AMP requests while ampd "
+				       "is down or the pending table is full.">>}},
+	       {max_pending, #{value => <<"Number">>,
+			       desc => <<"Most retained requests.">>}},
+	       {pending_timeout, #{value => <<"timeout()">>,
+				   desc => <<"Longest wait for a verdict.">>}}]}.
+
+%%%===================================================================
+%%% Per-host state: a gen_server owns two ETS tables so hooks running in
+%%% c2s, s2s and component processes can read and update them directly.
+%%%===================================================================
+pending_table(Host) -> gen_mod:get_module_proc(Host, ampd_pending).
+status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
+proc(Host) -> gen_mod:get_module_proc(Host, ?MODULE).
+
+mod_opt(Name, Opts) -> proplists:get_value(Name, Opts).
+opt(Host, Name) -> gen_mod:get_module_opt(Host, ?MODULE, Name).
+
+component(Host) -> opt(Host, component).
+
+status(Host, Key, Default) ->
+    try ets:lookup(status_table(Host), Key) of
+	[{_, Value}] -> Value;
+	[] -> Default
+    catch error:badarg -> Default
+    end.
+
+set_status(Host, Key, Value) ->
+    ets:insert(status_table(Host), {Key, Value}).
+
+component_up(Host) -> status(Host, component_up, false).
+
+%% The features ampd announced, or [] while it is down or has not announced.
+announced(Host) ->
+    case component_up(Host) of
+	true -> status(Host, features, []);
+	false -> []
+    end.
+
+init([Host, Opts]) ->
+    process_flag(trap_exit, true),
+    ets:new(pending_table(Host), [named_table, public, set,
+				  {keypos, #pending.id}]),
+    ets:new(status_table(Host), [named_table, public, set]),
+    Component = mod_opt(component, Opts),
+    Prefix = binary:encode_hex(crypto:strong_rand_bytes(6)),
+    set_status(Host, route_prefix, Prefix),
+    set_status(Host, route_counter, 0),
+    set_status(Host, component_up, ejabberd_router:is_my_route(Component)),
+    add_hooks(Host),
+    erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
+    {ok, Host}.
+
+handle_call(_Request, _From, Host) ->
+    {reply, {error, badarg}, Host}.
+
+handle_cast(component_connected, Host) ->
+    set_status(Host, features, []),
+    set_status(Host, component_up, true),
+    send_online_presences(Host),
+    {noreply, Host};
+handle_cast(component_disconnected, Host) ->
+    set_status(Host, component_up, false),
+    set_status(Host, features, []),
+    {noreply, Host};
+handle_cast(_Msg, Host) ->
+    {noreply, Host}.
+
+handle_info(expire, Host) ->
+    expire_pending(Host),
+    erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
+    {noreply, Host};
+handle_info(_Info, Host) ->
+    {noreply, Host}.
+
+terminate(_Reason, Host) ->
+    remove_hooks(Host).
+
+code_change(_OldVsn, Host, _Extra) ->
+    {ok, Host}.
+
+add_hooks(Host) ->
+    ejabberd_hooks:add(user_send_packet, Host, ?MODULE, user_send_packet,
+		       ?PRIO_DIVERT),
+    ejabberd_hooks:add(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
+		       ?PRIO_DIVERT),
+    ejabberd_hooks:add(local_send_to_resource_hook, Host, ?MODULE,
+		       local_send_to_resource, ?PRIO_CONTROL),
+    ejabberd_hooks:add(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
+		       ?PRIO_DEFAULT),
+    ejabberd_hooks:add(c2s_post_auth_features, Host, ?MODULE,
+		       c2s_post_auth_features, ?PRIO_DEFAULT),
+    ejabberd_hooks:add(disco_local_features, Host, ?MODULE,
+		       disco_local_features, ?PRIO_DISCO),
+    ejabberd_hooks:add(unset_presence_hook, Host, ?MODULE, unset_presence,
+		       ?PRIO_DEFAULT),
+    %% Global hooks: adding the same handler twice is a no-op.
+    ejabberd_hooks:add(component_connected, ?MODULE, component_connected,
+		       ?PRIO_DEFAULT),
+    ejabberd_hooks:add(component_disconnected, ?MODULE,
+		       component_disconnected, ?PRIO_DEFAULT).
+
+remove_hooks(Host) ->
+    ejabberd_hooks:delete(user_send_packet, Host, ?MODULE, user_send_packet,
+			  ?PRIO_DIVERT),
+    ejabberd_hooks:delete(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
+			  ?PRIO_DIVERT),
+    ejabberd_hooks:delete(local_send_to_resource_hook, Host, ?MODULE,
+			  local_send_to_resource, ?PRIO_CONTROL),
+    ejabberd_hooks:delete(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
+			  ?PRIO_DEFAULT),
+    ejabberd_hooks:delete(c2s_post_auth_features, Host, ?MODULE,
+			  c2s_post_auth_features, ?PRIO_DEFAULT),
+    ejabberd_hooks:delete(disco_local_features, Host, ?MODULE,
+			  disco_local_features, ?PRIO_DISCO),
+    ejabberd_hooks:delete(unset_presence_hook, Host, ?MODULE, unset_presence,
+			  ?PRIO_DEFAULT),
+    case gen_mod:is_loaded_elsewhere(Host, ?MODULE) of
+	true -> ok;
+	false ->
+	    ejabberd_hooks:delete(component_connected, ?MODULE,
+				  component_connected, ?PRIO_DEFAULT),
+	    ejabberd_hooks:delete(component_disconnected, ?MODULE,
+				  component_disconnected, ?PRIO_DEFAULT)
+    end.
+
+%%%===================================================================
+%%% Divert
+%%%===================================================================
+
+%% A message from one of this host's clients, any destination.
+user_send_packet({#message{} = Msg, #{lserver := Host} = C2S} = Acc) ->
+    case should_divert(Msg) of
+	false -> Acc;
+	true ->
+	    case divert(Host, Msg, {c2s, self()}) of
+		pass -> Acc;
+		_DivertedOrBounced -> {stop, {drop, C2S}}
+	    end
+    end;
+user_send_packet(Acc) ->
+    Acc.
+
+%% Every local delivery passes here; only messages that came from another
+%% server are diverted (local clients' messages were diverted when sent).
+sm_receive_packet(#message{from = #jid{lserver = FromDomain},
+			   to = #jid{lserver = Host}} = Msg) ->
+    case should_divert(Msg) andalso
+	not ejabberd_router:is_my_route(FromDomain) of
+	false -> Msg;
+	true ->
+	    case divert(Host, Msg, s2s) of
+		pass -> Msg;
+		_DivertedOrBounced -> {stop, drop}
+	    end
+    end;
+sm_receive_packet(Pkt) ->
+    Pkt.
+
+should_divert(Msg) ->
+    xmpp:get_meta(Msg, ?META_GUARD, false) == false
+	andalso is_amp_request(Msg).
+
+%% An AMP request: a non-error message whose <amp/> has no status.
+is_amp_request(#message{type = error}) ->
+    false;
+is_amp_request(#message{sub_els = Els}) ->
+    case find_amp(Els) of
+	{ok, Amp} -> fxml:get_tag_attr(<<"status">>, Amp) == false;
+	error -> false
+    end.
+
+find_amp(Els) ->
+    find_child(<<"amp">>, ?NS_AMP_PROTO, [to_xmlel(E) || E <- Els]).
+
+find_child(Name, NS, Els) ->
+    case [E || #xmlel{name = N} = E <- Els, N == Name,
+	       fxml:get_tag_attr_s(<<"xmlns">>, E) == NS] of
+	[El | _] -> {ok, El};
+	[] -> error
+    end.
+
+to_xmlel(#xmlel{} = El) -> El;
+to_xmlel(El) -> xmpp:encode(El).
+
+%% -> diverted | bounced | pass
+divert(Host, Msg, Origin) ->
+    Full = ets:info(pending_table(Host), size) >= opt(Host, max_pending),
+    case component_up(Host) andalso not Full of
+	true ->
+	    {Recipient, Offline} = recipient_facts(Msg#message.to),
+	    Entry = #pending{id = next_route_id(Host), packet = Msg,
+			     origin = Origin, recipient = Recipient,
+			     offline = Offline, since = now_ms()},
+	    ets:insert(pending_table(Host), Entry),
+	    send_divert(Host, Entry),
+	    diverted;
+	false ->
+	    ?DEBUG("mod_ampd: ampd unavailable (pending table full: ~p)",
+		   [Full]),
+	    when_down(Host, Msg)
+    end.
+
+when_down(Host, Msg) ->
+    case opt(Host, when_down) of
+	bounce ->
+	    bounce(Msg),
+	    bounced;
+	pass ->
+	    pass
+    end.
+
+bounce(Msg) ->
+    Txt = ?T("AMP processing is unavailable"),
+    ejabberd_router:route_error(
+      Msg, xmpp:err_service_unavailable(Txt, xmpp:get_lang(Msg))).
+
+next_route_id(Host) ->
+    N = ets:update_counter(status_table(Host), route_counter, 1),
+    Prefix = status(Host, route_prefix, <<>>),
+    <<Prefix/binary, "-", (integer_to_binary(N))/binary>>.
+
+now_ms() -> erlang:monotonic_time(millisecond).
+
+%% recipient: local (an existing account here), unknown (a local host, no
+%% such account), remote (another server), service (the host itself or a
+%% component of this server).
+recipient_facts(#jid{luser = User, lserver = Domain}) ->
+    Recipient =
+	case {ejabberd_router:is_my_host(Domain),
+	      ejabberd_router:is_my_route(Domain), User} of
+	    {true, _, <<>>} -> service;
+	    {true, _, _} ->
+		case ejabberd_auth:user_exists(User, Domain) of
+		    true -> local;
+		    false -> unknown
+		end;
+	    {false, true, _} -> service;
+	    {false, false, _} -> remote
+	end,
+    Offline = case Recipient == local andalso
+		  gen_mod:is_loaded(Domain, mod_offline) of
+		  true -> store;
+		  false -> none
+	      end,
+    {Recipient, Offline}.
+
+send_divert(Host, #pending{id = Id, packet = Msg, origin = Origin,
+			   recipient = Recipient, offline = Offline}) ->
+    %% xmpp:encode/1 keeps xmlns='jabber:client' on the inner message.
+    Forwarded = #xmlel{name = <<"forwarded">>,
+		       attrs = [{<<"xmlns">>, ?NS_FORWARDED}],
+		       children = [xmpp:encode(Msg)]},
+    Route = #xmlel{name = <<"route">>,
+		   attrs = [{<<"xmlns">>, ?NS_ROUTE},
+			    {<<"id">>, Id},
+			    {<<"origin">>, origin_name(Origin)},
+			    {<<"recipient">>, atom_to_binary(Recipient, utf8)},
+			    {<<"offline">>, atom_to_binary(Offline, utf8)}]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       id = Id, sub_els = [Forwarded, Route]}).
+
+origin_name({c2s, _}) -> <<"c2s">>;
+origin_name(s2s) -> <<"s2s">>.
+
+%% Requests that waited too long are treated as if ampd were down.
+expire_pending(Host) ->
+    Deadline = now_ms() - opt(Host, pending_timeout),
+    Expired = ets:select(pending_table(Host),
+			 [{#pending{since = '$1', _ = '_'},
+			   [{'<', '$1', Deadline}], ['$_']}]),
+    lists:foreach(
+      fun(#pending{id = Id, packet = Msg, origin = Origin}) ->
+	      case ets:take(pending_table(Host), Id) of
+		  [] -> ok;
+		  [_] ->
+		      ?INFO_MSG("mod_ampd: no verdict for route ~ts in time",
+				[Id]),
+		      case when_down(Host, Msg) of
+			  pass -> route_guarded(Msg, Origin);
+			  bounced -> ok
+		      end
+	      end
+      end, Expired).
+
+%%%===================================================================
+%%% Verdicts, re-injects and announcements from the component
+%%%===================================================================
+local_send_to_resource(#message{type = Type, to = #jid{lserver = Host},
+				sub_els = Els} = Msg) ->
+    case [E || E <- [to_xmlel(X) || X <- Els],
+	       fxml:get_tag_attr_s(<<"xmlns">>, E) == ?NS_ROUTE] of
+	[] -> ok;
+	_ when Type == error -> stop;
+	Controls ->
+	    case is_from_component(Host, Msg) of
+		true ->
+		    lists:foreach(fun(C) -> handle_control(Host, C) end,
+				  Controls);
+		false ->
+		    Txt = ?T("Only the AMP component may do this"),
+		    ejabberd_router:route_error(
+		      Msg, xmpp:err_forbidden(Txt, xmpp:get_lang(Msg)))
+	    end,
+	    stop
+    end;
+local_send_to_resource(_Pkt) ->
+    ok.
+
+is_from_component(Host, #message{from = #jid{luser = <<>>, lserver = From,
+					       lresource = <<>>}}) ->
+    From == component(Host);
+is_from_component(_Host, _Msg) ->
+    false.
+
+handle_control(Host, #xmlel{name = <<"verdict">>} = El) ->
+    Id = fxml:get_tag_attr_s(<<"route">>, El),
+    case action(fxml:get_tag_attr_s(<<"action">>, El)) of
+	{ok, Action} -> handle_verdict(Host, Id, Action, El);
+	error -> ?WARNING_MSG("mod_ampd: bad verdict ~ts", [fxml:element_to_binary(El)])
+    end;
+handle_control(_Host, #xmlel{name = <<"reinject">>} = El) ->
+    case forwarded_message(El) of
+	{ok, Msg} -> ejabberd_router:route(guard(Msg));
+	error -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
+    end;
+handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
+    Features = [fxml:get_tag_attr_s(<<"var">>, F)
+		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
+    set_status(Host, features, [F || F <- Features, F /= <<>>]),
+    redivert_all(Host);
+handle_control(_Host, _El) ->
+    ok.
+
+action(<<"deliver">>) -> {ok, deliver};
+action(<<"discard">>) -> {ok, discard};
+action(<<"hold">>) -> {ok, hold};
+action(_) -> error.
+
+%% A verdict for a route no longer held is ignored, reply included: that is
+%% what makes re-diverting after a reconnect safe.
+handle_verdict(Host, Id, Action, El) ->
+    case ets:take(pending_table(Host), Id) of
+	[] ->
+	    ?DEBUG("mod_ampd: verdict for unknown route ~ts ignored", [Id]);
+	[#pending{packet = Msg, origin = Origin}] ->
+	    post_reply(Host, El),
+	    case Action of
+		deliver -> route_guarded(stamp_amp(Msg), Origin);
+		_ -> ok
+	    end
+    end.
+
+post_reply(Host, Verdict) ->
+    case [C || #xmlel{name = <<"message">>} = C <- Verdict#xmlel.children] of
+	[] -> ok;
+	[ReplyEl | _] ->
+	    case decode_message(ReplyEl) of
+		{ok, #message{from = From} = Reply} ->
+		    ejabberd_router:route(
+		      guard(Reply#message{from = reply_from(Host, From)}));
+		error ->
+		    ?WARNING_MSG("mod_ampd: bad reply ~ts",
+				 [fxml:element_to_binary(ReplyEl)])
+	    end
+    end.
+
+%% A reply comes from the host or the component, nothing else.
+reply_from(Host, #jid{luser = <<>>, lresource = <<>>, lserver = D} = From) ->
+    case D == Host orelse D == component(Host) of
+	true -> From;
+	false -> jid:make(Host)
+    end;
+reply_from(Host, _) ->
+    jid:make(Host).
+
+forwarded_message(El) ->
+    case find_child(<<"forwarded">>, ?NS_FORWARDED, El#xmlel.children) of
+	{ok, Fwd} ->
+	    case [M || #xmlel{name = <<"message">>} = M <- Fwd#xmlel.children] of
+		[M | _] -> decode_message(M);
+		[] -> error
+	    end;
+	error -> error
+    end.
+
+decode_message(El) ->
+    try xmpp:decode(El, ?NS_CLIENT, [ignore_els]) of
+	#message{to = #jid{}} = Msg -> {ok, Msg};
+	_ -> error
+    catch _:{xmpp_codec, _} -> error
+    end.
+
+guard(Pkt) -> xmpp:put_meta(Pkt, ?META_GUARD, true).
+
+%% XEP-0079 §4.1: the server adds from and to to the <amp/> it delivers.
+stamp_amp(#message{from = From, to = To, sub_els = Els} = Msg) ->
+    Stamp =
+	fun(E) ->
+		X = to_xmlel(E),
+		case X of
+		    #xmlel{name = <<"amp">>} ->
+			case fxml:get_tag_attr_s(<<"xmlns">>, X) of
+			    ?NS_AMP_PROTO ->
+				A1 = lists:keystore(<<"from">>, 1, X#xmlel.attrs,
+						    {<<"from">>, jid:encode(From)}),
+				A2 = lists:keystore(<<"to">>, 1, A1,
+						    {<<"to">>, jid:encode(To)}),
+				X#xmlel{attrs = A2};
+			    _ -> E
+			end;
+		    _ -> E
+		end
+	end,
+    Msg#message{sub_els = [Stamp(E) || E <- Els]}.
+
+%% Deliver from the sender's session while it lives, so that its carbons,
+%% archive and privacy list apply as for any message it sends; else from
+%% the host.
+route_guarded(Msg, {c2s, Pid}) ->
+    Guarded = guard(Msg),
+    case is_process_alive(Pid) of
+	true -> Pid ! {ampd_deliver, Guarded};
+	false -> ejabberd_router:route(Guarded)
+    end;
+route_guarded(Msg, s2s) ->
+    ejabberd_router:route(guard(Msg)).
+
+%% Runs in the sender's c2s process: the same steps ejabberd_c2s takes for a
+%% message the client sends, minus this module's own divert (the guard).
+c2s_handle_info(#{lserver := Host, lang := Lang} = State,
+		{ampd_deliver, Msg}) ->
+    {Msg1, State1} = ejabberd_hooks:run_fold(user_send_packet, Host,
+					     {Msg, State}, []),
+    case Msg1 of
+	drop -> ok;
+	_ ->
+	    case ejabberd_hooks:run_fold(privacy_check_packet, Host, allow,
+					 [State1, Msg1, out]) of
+		allow -> ejabberd_router:route(Msg1);
+		deny ->
+		    Txt = ?T("Your active privacy list has denied "
+			     "the routing of this stanza."),
+		    ejabberd_router:route_error(
+		      Msg1, xmpp:err_not_acceptable(Txt, Lang))
+	    end
+    end,
+    {stop, State1};
+c2s_handle_info(State, _Info) ->
+    State.
+
+redivert_all(Host) ->
+    ets:foldl(fun(Entry, ok) -> send_divert(Host, Entry), ok end,
+	      ok, pending_table(Host)).
+
+%%%===================================================================
+%%% Advertising what ampd announced
+%%%===================================================================
+c2s_post_auth_features(Features, Host) ->
+    case announced(Host) of
+	[] -> Features;
+	_ -> [#xmlel{name = <<"amp">>,
+		     attrs = [{<<"xmlns">>, ?NS_AMP_STREAM_FEATURE}]}
+	      | Features]
+    end.
+
+disco_local_features({error, _} = Acc, _From, _To, _Node, _Lang) ->
+    Acc;
+disco_local_features(Acc, _From, #jid{lserver = Host}, Node, _Lang)
+  when Node == <<>>; Node == ?NS_AMP_PROTO ->
+    case announced(Host) of
+	[] -> Acc;
+	Announced ->
+	    Old = case Acc of
+		      {result, Fs} -> Fs;
+		      empty -> []
+		  end,
+	    {result, Old ++ [F || F <- Announced, not lists:member(F, Old)]}
+    end;
+disco_local_features(Acc, _From, _To, _Node, _Lang) ->
+    Acc.
+
+%%%===================================================================
+%%% XEP-0356 presence gaps of ejabberd 23.01
+%%%===================================================================
+component_connected(Component) ->
+    cast_hosts_of(Component, component_connected).
+
+component_disconnected(Component, _Reason) ->
+    cast_hosts_of(Component, component_disconnected).
+
+cast_hosts_of(Component, Msg) ->
+    lists:foreach(
+      fun(Host) ->
+	      case gen_mod:is_loaded(Host, ?MODULE) andalso
+		  component(Host) == Component of
+		  true -> gen_server:cast(proc(Host), Msg);
+		  false -> ok
+	      end
+      end, ejabberd_option:hosts()).
+
+%% What mod_privilege would have sent had the component been connected when
+%% these users came online.
+send_online_presences(Host) ->
+    To = jid:make(component(Host)),
+    Users = lists:usort([{U, S} || {U, S, _} <- ejabberd_sm:get_vh_session_list(Host)]),
+    lists:foreach(
+      fun({U, S}) ->
+	      lists:foreach(
+		fun({_Priority, R}) -> send_current_presence(U, S, R, To) end,
+		ejabberd_sm:get_user_present_resources(U, S))
+      end, Users).
+
+send_current_presence(U, S, R, To) ->
+    case ejabberd_sm:get_session_pid(U, S, R) of
+	Pid when is_pid(Pid) ->
+	    try ejabberd_c2s:get_presence(Pid) of
+		#presence{type = available} = Pres ->
+		    ejabberd_router:route(
+		      xmpp:set_from_to(Pres, jid:make(U, S, R), To));
+		_ -> ok
+	    catch _:_ -> ok % the session ended meanwhile
+	    end;
+	_ -> ok
+    end.
+
+%% A session that had presence ended (or sent unavailable): tell ampd. An
+%% explicit unavailable then reaches it twice, which ampd tolerates.
+unset_presence(User, Server, Resource, _Status) ->
+    Host = jid:nameprep(Server),
+    case component_up(Host) of
+	true ->
+	    ejabberd_router:route(
+	      #presence{type = unavailable,
+			from = jid:make(User, Server, Resource),
+			to = jid:make(component(Host))});
+	false -> ok
+    end.
