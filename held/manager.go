@@ -1,0 +1,322 @@
+package held
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/resolver"
+	"github.com/ampd-xmpp/ampd/store"
+)
+
+// Actions is how held messages leave ampd; the daemon implements it.
+type Actions interface {
+	// Reinject hands stanza (a complete <message xmlns='jabber:client'/>: a released message
+	// or a reply) to the server module of host as a re-inject. key is stable across resends
+	// of the same step (see Key), so the module can drop repeats. A nil error means the
+	// stanza was accepted for sending; an error makes the manager send it again later
+	// (Options.RetryMin … RetryMax, and at every Retry call).
+	//
+	// It is called with the manager's lock held: it must not block for long and must not
+	// call back into the manager.
+	Reinject(host, key string, stanza []byte) error
+}
+
+// Options tune a Manager. The zero value is usable.
+type Options struct {
+	// ReplyFrom returns the from address of replies for a host (config server.reply_from);
+	// nil means the host itself.
+	ReplyFrom func(host string) string
+	// AwaitAck keeps a sent step pending until Acked is called with its key (for a server
+	// module that acknowledges re-injects); false completes it as soon as Reinject returns nil.
+	AwaitAck bool
+	// RetryMin and RetryMax bound the backoff between attempts of a failed send
+	// (defaults 1 s and 30 s).
+	RetryMin, RetryMax time.Duration
+	// Logger receives the manager's structured logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Manager keeps the held messages of one store. All its methods are safe for concurrent
+// use.
+//
+// Exactly once. Every outgoing step of a held message (its release, or the reply of an
+// expire-at rule) is first written durably as a pending state, then sent, then completed
+// durably (record deleted, or the notify rule marked fired). A crash or failure before the
+// pending write sends nothing and the message is evaluated again; after it, the identical
+// stanza with the identical key is sent again until it is completed. So ampd itself sends
+// each step at least once and never loses one; it sends a step more than once only if it
+// stops between a send and its completion, or the send is retried, and every such repeat
+// carries the same key. Exactly once at the recipient therefore needs the server module to
+// drop a re-inject whose key it has already routed (and, for no loss across a broken
+// connection, to acknowledge re-injects: Options.AwaitAck with Acked).
+type Manager struct {
+	st   *store.Store
+	clk  Clock
+	act  Actions
+	opts Options
+	log  *slog.Logger
+
+	mu          sync.Mutex
+	closed      bool
+	msgs        map[uint64]*heldMessage
+	byRecipient map[string][]uint64 // IDs in receipt order
+	byRoute     map[string]uint64   // host + "\x00" + ROUTE-ID → ID
+	deadlines   deadlineHeap
+	timer       Timer
+	timerAt     time.Time
+	unsent      map[uint64]bool // pending steps whose send failed or awaits an ack
+	retry       Timer
+	retryDelay  time.Duration
+	recovery    Recovery
+}
+
+// heldMessage is a record with its message parsed once.
+type heldMessage struct {
+	rec store.Record
+	msg amp.Message
+}
+
+// Recovery describes what New found in the store.
+type Recovery struct {
+	Loaded   int           // held messages loaded
+	Resumed  int           // of which were in a pending state and were sent again
+	Overdue  int           // deadlines that had passed while ampd was down
+	Duration time.Duration // time to load and schedule, by the manager's clock
+}
+
+// New loads every record of st, sends again every step that was pending, and schedules the
+// deadlines; deadlines that passed while ampd was down are carried out at once.
+func New(st *store.Store, clk Clock, act Actions, opts Options) (*Manager, error) {
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = time.Second
+	}
+	if opts.RetryMax < opts.RetryMin {
+		opts.RetryMax = max(30*time.Second, opts.RetryMin)
+	}
+	m := &Manager{
+		st: st, clk: clk, act: act, opts: opts, log: opts.Logger,
+		msgs:        make(map[uint64]*heldMessage),
+		byRecipient: make(map[string][]uint64),
+		byRoute:     make(map[string]uint64),
+		unsent:      make(map[uint64]bool),
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	start := clk.Now()
+	err := st.ForEach(func(r store.Record) error {
+		h := &heldMessage{rec: r}
+		if err := amp.ParseMessage(h.rec.Message, &h.msg); err != nil || h.msg.Amp == nil {
+			return fmt.Errorf("held: record %d holds no AMP message (%v)", r.ID, err)
+		}
+		m.add(h)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := clk.Now()
+	for _, d := range m.deadlines {
+		if !d.at.After(now) {
+			m.recovery.Overdue++
+		}
+	}
+	m.recovery.Loaded = len(m.msgs)
+	for _, id := range m.sortedIDs() {
+		if h := m.msgs[id]; h.rec.State != store.Held {
+			m.recovery.Resumed++
+			m.send(h)
+		}
+	}
+	m.fireDue()
+	m.recovery.Duration = clk.Now().Sub(start)
+	m.log.Info("held messages loaded", "path", st.Path(), "held", m.recovery.Loaded,
+		"resumed", m.recovery.Resumed, "overdue", m.recovery.Overdue, "duration", m.recovery.Duration)
+	return m, nil
+}
+
+// Recovery returns what New found in the store.
+func (m *Manager) Recovery() Recovery {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.recovery
+}
+
+// Hold keeps a message the resolver decided to hold (Verdict Hold) and returns its ID once
+// it is on disk: only then may the verdict and the sender's stored notification go out.
+// route is the divert's ROUTE-ID: a re-divert of a message already held returns the
+// existing ID and stores nothing. d is the decision at receipt; a notify rule it met is
+// spent (its notification goes out with the verdict).
+func (m *Manager) Hold(host, route string, msg []byte, received time.Time, d resolver.Decision) (uint64, error) {
+	h := &heldMessage{rec: store.Record{
+		Host: host, Route: route, Message: slices.Clone(msg),
+		Received: received.UTC(), State: store.Held, Rule: -1,
+	}}
+	if err := amp.ParseMessage(h.rec.Message, &h.msg); err != nil {
+		return 0, fmt.Errorf("held: %w", err)
+	}
+	if h.msg.Amp == nil {
+		return 0, errors.New("held: message has no <amp/>")
+	}
+	to, err := jid.Parse(h.msg.To.Value)
+	if err != nil {
+		return 0, fmt.Errorf("held: recipient %q: %w", h.msg.To.Value, err)
+	}
+	h.rec.Recipient = to.Bare().String()
+	for i, r := range h.msg.Amp.Rules {
+		if r.Condition.Value != "expire-at" {
+			continue
+		}
+		at, err := resolver.ParseExpireAt(r.Value.Value)
+		if err != nil {
+			return 0, fmt.Errorf("held: rule %d: %w", i, err)
+		}
+		h.rec.Deadlines = append(h.rec.Deadlines, store.Deadline{Rule: i, At: at})
+	}
+	if len(h.rec.Deadlines) == 0 {
+		return 0, errors.New("held: message has no expire-at rule; it belongs in the server's offline store")
+	}
+	if d.Met >= 0 && d.Action == "notify" {
+		h.rec.Fired = []int{d.Met}
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, errors.New("held: manager closed")
+	}
+	if id, ok := m.byRoute[routeKey(host, route)]; ok && route != "" {
+		return id, nil
+	}
+	if err := m.st.Put(&h.rec); err != nil {
+		return 0, err
+	}
+	m.add(h)
+	m.fireDue()
+	return h.rec.ID, nil
+}
+
+// Available tells the manager that bareJID has become available: its held messages are
+// released in receipt order, or expire if a deadline has passed (amp-semantics §7).
+func (m *Manager) Available(bareJID string) {
+	j, err := jid.Parse(bareJID)
+	if err != nil {
+		m.log.Warn("available: not a JID", "jid", bareJID, "err", err)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	now := m.clk.Now()
+	for _, id := range slices.Clone(m.byRecipient[j.Bare().String()]) {
+		if h, ok := m.msgs[id]; ok {
+			m.settle(h, now, true)
+		}
+	}
+	m.arm()
+}
+
+// Retry sends again every pending step now, e.g. after the component connection is back.
+func (m *Manager) Retry() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.closed {
+		m.retryUnsent()
+	}
+}
+
+// Acked completes the step that key (see Key) names, when Options.AwaitAck is set.
+func (m *Manager) Acked(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	for id := range m.unsent {
+		if h := m.msgs[id]; Key(&h.rec) == key {
+			delete(m.unsent, id)
+			m.complete(h)
+			return
+		}
+	}
+}
+
+// Len returns the number of held messages.
+func (m *Manager) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.msgs)
+}
+
+// Close stops the timers. It does not close the store; nothing is lost, since every state is
+// on disk before it has effects.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	if m.timer != nil {
+		m.timer.Stop()
+	}
+	if m.retry != nil {
+		m.retry.Stop()
+	}
+	return nil
+}
+
+func routeKey(host, route string) string { return host + "\x00" + route }
+
+// add indexes a held message and schedules its deadlines that have not fired.
+func (m *Manager) add(h *heldMessage) {
+	id := h.rec.ID
+	m.msgs[id] = h
+	m.byRecipient[h.rec.Recipient] = append(m.byRecipient[h.rec.Recipient], id)
+	if h.rec.Route != "" {
+		m.byRoute[routeKey(h.rec.Host, h.rec.Route)] = id
+	}
+	for _, d := range h.rec.Deadlines {
+		if !h.rec.HasFired(d.Rule) {
+			m.deadlines.push(deadline{at: d.At, id: id, rule: d.Rule})
+		}
+	}
+}
+
+// remove forgets a held message whose record is gone.
+func (m *Manager) remove(h *heldMessage) {
+	id := h.rec.ID
+	delete(m.msgs, id)
+	delete(m.unsent, id)
+	ids := m.byRecipient[h.rec.Recipient]
+	if i := slices.Index(ids, id); i >= 0 {
+		ids = slices.Delete(ids, i, i+1)
+	}
+	if len(ids) == 0 {
+		delete(m.byRecipient, h.rec.Recipient)
+	} else {
+		m.byRecipient[h.rec.Recipient] = ids
+	}
+	if h.rec.Route != "" {
+		delete(m.byRoute, routeKey(h.rec.Host, h.rec.Route))
+	}
+	// Its deadlines stay in the heap and are skipped when they come due.
+}
+
+func (m *Manager) sortedIDs() []uint64 {
+	ids := make([]uint64, 0, len(m.msgs))
+	for id := range m.msgs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
