@@ -6,7 +6,13 @@ type Attr struct {
 	Value []byte // raw value between the quotes, still escaped (see Unescape)
 	// Start is the offset of the name in the document; End is just past the closing quote.
 	Start, End int
+	plain      uint8 // 0: unknown, plainYes, plainNo: known from checking the tag
 }
+
+const (
+	plainYes = 1
+	plainNo  = 2
+)
 
 // ValueStart returns the offset of the raw value in the document.
 func (a Attr) ValueStart() int { return a.End - 1 - len(a.Value) }
@@ -28,14 +34,27 @@ func (a Attr) Local() []byte {
 //	for it := e.Attrs(); it.Next(); {
 //		a := it.Attr()
 //	}
+//
+// It stores only offsets while iterating: a slice stored into the iterator from its own
+// fields would make escape analysis move the iterator, and what it points to, to the heap.
 type Attrs struct {
-	doc []byte // the document, cut at the end of the attribute region
-	pos int
-	cur Attr
+	doc  []byte    // the document, cut at the end of the attribute region
+	pos  int       // where lexing resumes, when list is nil
+	list *attrList // the attributes recorded while the tag was checked, or nil
+	next int       // the index of the next recorded attribute
+	cur  attrSpan
 }
 
 // Next advances to the next attribute and reports whether there is one.
 func (it *Attrs) Next() bool {
+	if it.list != nil {
+		if it.next >= it.list.n {
+			return false
+		}
+		it.cur = it.list.spans[it.next]
+		it.next++
+		return true
+	}
 	i := skipSpace(it.doc, it.pos)
 	if i >= len(it.doc) {
 		it.pos = i
@@ -46,10 +65,21 @@ func (it *Attrs) Next() bool {
 		it.pos = len(it.doc)
 		return false
 	}
-	it.cur = Attr{Name: it.doc[i:ne:ne], Value: it.doc[vs:ve:ve], Start: i, End: ve + 1}
+	it.cur = attrSpan{start: int32(i), nameEnd: int32(ne), valueStart: int32(vs), valueEnd: int32(ve), known: false}
 	it.pos = ve + 1
 	return true
 }
 
 // Attr returns the current attribute.
-func (it *Attrs) Attr() Attr { return it.cur }
+func (it *Attrs) Attr() Attr {
+	sp := &it.cur
+	start, nameEnd, vs, ve := int(sp.start), int(sp.nameEnd), int(sp.valueStart), int(sp.valueEnd)
+	a := Attr{Name: it.doc[start:nameEnd:nameEnd], Value: it.doc[vs:ve:ve], Start: start, End: ve + 1}
+	if sp.known {
+		a.plain = plainNo
+		if sp.plain {
+			a.plain = plainYes
+		}
+	}
+	return a
+}

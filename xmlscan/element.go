@@ -129,7 +129,7 @@ func (e *Element) lookupInAncestors(prefix []byte) (ns []byte, ok bool) {
 	pos, err := skipMisc(e.doc, 0)
 	for err == nil && pos < e.start {
 		var t tag
-		terr := scanTag(e.doc, pos, false, &t)
+		terr := scanTag(e.doc, pos, false, &t, nil)
 		if terr != nil || t.kind != kindStart {
 			return nil, false
 		}
@@ -154,7 +154,7 @@ func childContaining(doc []byte, pos, target int) (int, error) {
 		}
 		i := pos + k
 		var t tag
-		if err := scanTag(doc, i, false, &t); err != nil {
+		if err := scanTag(doc, i, false, &t, nil); err != nil {
 			return 0, err
 		}
 		end := t.end
@@ -269,7 +269,7 @@ func (c *Children) Next() bool {
 		}
 		i := c.pos + k
 		var t tag
-		if err := scanTag(doc, i, false, &t); err != nil {
+		if err := scanTag(doc, i, false, &t, nil); err != nil {
 			c.err = err
 			return false
 		}
@@ -316,7 +316,7 @@ func skipContent(doc []byte, pos int) (innerEnd, end int, err error) {
 		}
 		i := pos + k
 		var t tag
-		if err := scanTag(doc, i, false, &t); err != nil {
+		if err := scanTag(doc, i, false, &t, nil); err != nil {
 			return 0, 0, err
 		}
 		pos = t.end
@@ -359,7 +359,7 @@ func (e *Element) AppendText(dst []byte) ([]byte, error) {
 			break
 		}
 		var t tag
-		if err := scanTag(doc, pos, false, &t); err != nil {
+		if err := scanTag(doc, pos, false, &t, nil); err != nil {
 			return dst, err
 		}
 		if t.kind == kindCDATA {

@@ -85,6 +85,9 @@ func checkRefs(v []byte, base int) error {
 // Plain reports whether the attribute's raw value is already its value: it holds no
 // reference and no white space that attribute-value normalization would change.
 func (a Attr) Plain() bool {
+	if a.plain != 0 {
+		return a.plain == plainYes
+	}
 	for _, c := range a.Value {
 		if c == '&' || c == '\t' || c == '\n' || c == '\r' {
 			return false

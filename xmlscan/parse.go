@@ -32,7 +32,7 @@ func skipMisc(doc []byte, i int) (int, error) {
 			return i, nil
 		}
 		var t tag
-		if err := scanTag(doc, i, true, &t); err != nil {
+		if err := scanTag(doc, i, true, &t, nil); err != nil {
 			return i, err
 		}
 		i = t.end

@@ -132,3 +132,21 @@ func strip(n *node) {
 		strip(&n.Children[i])
 	}
 }
+
+// TestOrdinaryProperty checks the eight-bytes-at-a-time scan against a byte loop.
+func TestOrdinaryProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		value := rapid.SliceOfN(rapid.SampledFrom([]byte("ab<&\x00\x1f\x20\x7f\x80\xff'\"=;")), 0, 40).Draw(t, "value")
+		from := rapid.IntRange(0, len(value)).Draw(t, "from")
+		want := len(value)
+		for i := from; i < len(value); i++ {
+			if c := value[i]; c == '<' || c == '&' || c < 0x20 || c >= 0x80 {
+				want = i
+				break
+			}
+		}
+		if got := ordinary(value, from); got != want {
+			t.Fatalf("ordinary(%q, %d) = %d, want %d", value, from, got, want)
+		}
+	})
+}

@@ -1,6 +1,9 @@
 package xmlscan
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // Scanner reads a document in one pass, element by element, checking it exactly as Parse
 // does while it goes. It reports the start and the end of every element (a self-closing one
@@ -28,6 +31,10 @@ type Scanner struct {
 	n    int
 	buf  [12]open
 	deep []open
+	// attrs are the attributes of the last start tag read, valid while recorded is set (at
+	// the start token of that tag).
+	attrs    attrList
+	recorded bool
 }
 
 type scanState uint8
@@ -48,10 +55,17 @@ type open struct {
 	prefixDecl                       bool // the start tag declares some xmlns:prefix
 }
 
+// MaxSize is the size of the largest document a Scanner (and Parse) accepts: 2 GiB, far
+// above any stanza, so that offsets fit in 32 bits where they are stored in bulk.
+const MaxSize = math.MaxInt32
+
 // Reset starts scanning doc.
 func (s *Scanner) Reset(doc []byte) {
-	s.doc, s.pos, s.state, s.err, s.n, s.start = doc, 0, stateProlog, nil, 0, false
+	s.doc, s.pos, s.state, s.err, s.n, s.start, s.recorded = doc, 0, stateProlog, nil, 0, false, false
 	s.deep = s.deep[:0]
+	if len(doc) > MaxSize {
+		s.fail(errAt(0, "document larger than MaxSize"))
+	}
 }
 
 func (s *Scanner) at(i int) *open {
@@ -81,6 +95,7 @@ func (s *Scanner) Next() bool {
 		return s.root()
 	case stateEmpty:
 		s.state = stateContent
+		s.recorded = false
 		return s.end(s.cur.end)
 	case stateDone:
 		return false
@@ -97,7 +112,7 @@ func (s *Scanner) Next() bool {
 		}
 		i := s.pos + k
 		var t tag
-		if err := scanTag(s.doc, i, true, &t); err != nil {
+		if err := scanTag(s.doc, i, true, &t, &s.attrs); err != nil {
 			return s.fail(err)
 		}
 		s.pos = t.end
@@ -113,6 +128,7 @@ func (s *Scanner) Next() bool {
 			}
 			s.cur = *top
 			s.cur.innerEnd = i
+			s.recorded = false
 			return s.end(t.end)
 		}
 	}
@@ -128,7 +144,7 @@ func (s *Scanner) root() bool {
 		return s.fail(errAt(i, "no root element"))
 	}
 	var t tag
-	if err := scanTag(s.doc, i, true, &t); err != nil {
+	if err := scanTag(s.doc, i, true, &t, &s.attrs); err != nil {
 		return s.fail(err)
 	}
 	if t.kind != kindStart && t.kind != kindEmpty {
@@ -147,7 +163,7 @@ func (s *Scanner) begin(i int, t *tag, inhStart, inhEnd int) bool {
 		o.nsStart, o.nsEnd = t.nsStart, t.nsEnd
 	}
 	s.push(o)
-	s.cur, s.start = o, true
+	s.cur, s.start, s.recorded = o, true, s.attrs.complete()
 	s.state = stateContent
 	if t.kind == kindEmpty {
 		s.state = stateEmpty
@@ -206,7 +222,11 @@ func (s *Scanner) Local() []byte {
 
 // Attrs returns an iterator over the current element's attributes.
 func (s *Scanner) Attrs() Attrs {
-	return Attrs{doc: s.doc[:s.cur.attrEnd], pos: s.cur.nameEnd}
+	it := Attrs{doc: s.doc[:s.cur.attrEnd], pos: s.cur.nameEnd}
+	if s.recorded {
+		it.list = &s.attrs
+	}
+	return it
 }
 
 // Is reports whether the current element's local name is local and its namespace is ns.
