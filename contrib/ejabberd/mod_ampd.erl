@@ -120,7 +120,7 @@ pending_table(Host) -> gen_mod:get_module_proc(Host, ampd_pending).
 status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
 proc(Host) -> gen_mod:get_module_proc(Host, ?MODULE).
 
-mod_opt(Name, Opts) -> proplists:get_value(Name, Opts).
+mod_opt(Name, Opts) -> gen_mod:get_opt(Name, Opts).
 opt(Host, Name) -> gen_mod:get_module_opt(Host, ?MODULE, Name).
 
 component(Host) -> opt(Host, component).
