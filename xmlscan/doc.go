@@ -7,19 +7,18 @@
 //
 // # Usage
 //
-// Parse checks that the document is well-formed and returns its root element:
+// Parse checks that the document is well-formed and returns its root element, a view to walk:
 //
 //	root, err := xmlscan.Parse(stanza)
 //	if err != nil { … } // a *SyntaxError
-//	for c := root.Children(); c.Next(); {
-//		child := c.Element()
-//		if child.Is("urn:x-ampd:route:0", "route") {
-//			if a, ok := child.Attr("id"); ok {
-//				id, err := a.Unescape(nil)
-//				…
-//			}
-//		}
+//	fwd, ok := root.Child("urn:xmpp:forward:0", "forwarded")
+//	inner, ok := fwd.Child("jabber:client", "message") // inner.Raw() is the diverted message
+//	route, ok := root.Child("urn:x-ampd:route:0", "route")
+//	if a, ok := route.Attr("id"); ok {
+//		id, err := a.Unescape(nil)
 //	}
+//	prio, ok := presence.Child("jabber:client", "priority")
+//	text, err := prio.Text()
 //
 // An Element gives its qualified name (Name, Prefix, Local), its resolved namespace
 // (Namespace, Is; the default xmlns= of the element or inherited, and prefix: names through
@@ -29,6 +28,11 @@
 // AppendText). Attribute values are kept raw (escaped); Attr.Unescape, Attr.Plain and
 // UnescapeAttr turn them into values. AppendEscaped writes a value for either attribute or
 // text position.
+//
+// Scanner does the same checks as Parse in a single pass and reports each element's start
+// and end as it goes, with its depth, name, attributes and namespace: it is the fastest way
+// to pick a few elements out of a stanza without walking it twice (amp.ParseMessage uses it).
+// Parse is a Scanner run to the end.
 //
 // Views are small values holding only the document slice and offsets; they can be kept and
 // copied freely, and stay on the stack. They must not be used after the document's bytes have
