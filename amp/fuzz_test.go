@@ -87,6 +87,15 @@ func FuzzReplyBuilders(f *testing.F) {
 	f.Add("notify", "deliver", "stored", "bernardo@hamlet.lit/elsinore", "francisco@hamlet.lit", "chatty2", "hamlet.lit", "text")
 	f.Add("error", "expire-at", "2004-01-01T00:00:00Z", "a'b", `c"d`, "<&>", "\x00\xff", "\t\r\n")
 	f.Add("alert", "", "\uFFFE", "", "", "", "", "")
+	addExampleSeeds(f, func(raw []byte) {
+		var m Message
+		if ParseMessage(raw, &m) != nil || m.Amp == nil {
+			return
+		}
+		for _, r := range m.Amp.Rules {
+			f.Add(r.Action.Value, r.Condition.Value, r.Value.Value, m.From.Value, m.To.Value, m.ID.Value, "hamlet.lit", m.Amp.PerHop.Value)
+		}
+	})
 	f.Fuzz(func(t *testing.T, action, condition, value, from, to, id, replyFrom, text string) {
 		m := &Message{From: Attr{from, from != ""}, To: Attr{to, true}, ID: Attr{id, true}}
 		rule := Rule{Action: Attr{action, true}, Condition: Attr{condition, condition != ""}, Value: Attr{value, true}}
