@@ -151,14 +151,21 @@ func message(id string, rules ...rule) []byte {
 // noneMet is the decision of a held message whose rules were not met at receipt.
 var noneMet = resolver.Decision{Verdict: resolver.Hold, Disposition: resolver.Stored, Met: -1}
 
+// failer is what a fixture needs of *testing.T and *rapid.T.
+type failer interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 type fixture struct {
-	t    *testing.T
-	path string
-	clk  *fakeClock
-	act  *recorder
-	st   *store.Store
-	m    *Manager
-	n    int // divert counter, for ROUTE-IDs
+	t      failer
+	path   string
+	clk    *fakeClock
+	act    *recorder
+	st     *store.Store
+	m      *Manager
+	n      int // divert counter, for ROUTE-IDs
+	nosync bool
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -171,7 +178,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) open() {
 	f.t.Helper()
-	st, err := store.Open(f.path, store.Options{})
+	st, err := store.Open(f.path, store.Options{UnsafeNoSync: f.nosync})
 	if err != nil {
 		f.t.Fatal(err)
 	}

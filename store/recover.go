@@ -85,6 +85,9 @@ func salvage(src *bolt.DB, dst *Store, res *RecoverResult, progress func(done, t
 			return nil
 		}
 		err := dst.putAll(batch)
+		if err == nil {
+			res.Salvaged += len(batch)
+		}
 		batch = batch[:0]
 		return err
 	}

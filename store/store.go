@@ -23,6 +23,9 @@ type Options struct {
 	ReadOnly bool
 	// LockTimeout bounds the wait for the file lock; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// UnsafeNoSync skips the fsync of each commit. For tests and benchmarks only: ampd never
+	// sets it, since a crash could then lose a held message.
+	UnsafeNoSync bool
 }
 
 // Store is an open store file. It is safe for concurrent use.
@@ -70,7 +73,8 @@ func openBolt(path string, opts Options) (db *bolt.DB, err error) {
 	db, err = bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:  opts.LockTimeout,
 		ReadOnly: opts.ReadOnly,
-		// NoSync stays false: a commit returns only once the file is fsync'd.
+		// Without UnsafeNoSync a commit returns only once the file is fsync'd.
+		NoSync: opts.UnsafeNoSync,
 	})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
