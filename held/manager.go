@@ -69,6 +69,7 @@ type Manager struct {
 	byRecipient map[string][]uint64 // IDs in receipt order
 	byRoute     map[string]uint64   // host + "\x00" + ROUTE-ID → ID
 	deadlines   deadlineHeap
+	dueBuf      []deadline
 	timer       Timer
 	timerAt     time.Time
 	unsent      map[uint64]bool // pending steps whose send failed or awaits an ack
@@ -132,12 +133,14 @@ func New(st *store.Store, clk Clock, act Actions, opts Options) (*Manager, error
 		}
 	}
 	m.recovery.Loaded = len(m.msgs)
+	var pending []*heldMessage
 	for _, id := range m.sortedIDs() {
 		if h := m.msgs[id]; h.rec.State != store.Held {
-			m.recovery.Resumed++
-			m.send(h)
+			pending = append(pending, h)
 		}
 	}
+	m.recovery.Resumed = len(pending)
+	m.settle(m.complete(m.send(pending)), now, false)
 	m.fireDue()
 	m.recovery.Duration = clk.Now().Sub(start)
 	m.log.Info("held messages loaded", "path", st.Path(), "held", m.recovery.Loaded,
@@ -219,12 +222,11 @@ func (m *Manager) Available(bareJID string) {
 	if m.closed {
 		return
 	}
-	now := m.clk.Now()
-	for _, id := range slices.Clone(m.byRecipient[j.Bare().String()]) {
-		if h, ok := m.msgs[id]; ok {
-			m.settle(h, now, true)
-		}
+	var hs []*heldMessage
+	for _, id := range m.byRecipient[j.Bare().String()] {
+		hs = append(hs, m.msgs[id])
 	}
+	m.settle(hs, m.clk.Now(), true)
 	m.arm()
 }
 
@@ -247,7 +249,7 @@ func (m *Manager) Acked(key string) {
 	for id := range m.unsent {
 		if h := m.msgs[id]; Key(&h.rec) == key {
 			delete(m.unsent, id)
-			m.complete(h)
+			m.settle(m.complete([]*heldMessage{h}), m.clk.Now(), false)
 			return
 		}
 	}

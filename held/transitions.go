@@ -1,12 +1,15 @@
 package held
 
 import (
+	"slices"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/store"
 )
 
-// The transitions below run with m.mu held.
+// The transitions below run with m.mu held. Each works on a batch of messages and writes
+// the batch's states in one transaction (group commit): with an fsync per transaction,
+// one write per message could not keep up with thousands of deadlines per second.
 
 // firstMet returns the first expire-at rule, in document order, that is met at now and not
 // spent (a notify that has fired), or -1 (see the package documentation).
@@ -19,93 +22,124 @@ func firstMet(h *heldMessage, now time.Time) int {
 	return -1
 }
 
-// settle evaluates a held message at now: a met rule's action runs; with none met, the
-// message is released if release is set (its recipient is available) and stays otherwise.
-// A notify goes out and evaluation continues, since other rules may be met too.
-func (m *Manager) settle(h *heldMessage, now time.Time, release bool) {
-	for h.rec.State == store.Held {
+// settle evaluates held messages at now: a met rule's action runs; with none met, a message
+// is released if release is set (its recipient is available) and stays held otherwise.
+// A notify goes out and the message is evaluated again, since another rule may be met too.
+func (m *Manager) settle(hs []*heldMessage, now time.Time, release bool) {
+	for len(hs) > 0 {
+		started := m.begin(hs, now, release)
+		hs = m.complete(m.send(started))
+	}
+}
+
+// begin decides the next step of each held message and writes the pending states durably
+// before anything is sent. If that write fails nothing has happened: the messages stay held
+// and are evaluated again at their next event.
+func (m *Manager) begin(hs []*heldMessage, now time.Time, release bool) []*heldMessage {
+	var started []*heldMessage
+	var prev []store.Record
+	for _, h := range hs {
+		if h.rec.State != store.Held {
+			continue // a step is already pending
+		}
 		rule := firstMet(h, now)
-		switch {
-		case rule >= 0:
-			if !m.begin(h, store.Expiring, rule) {
-				return
+		if rule < 0 && !release {
+			continue
+		}
+		prev = append(prev, h.rec)
+		if rule >= 0 {
+			h.rec.State, h.rec.Rule = store.Expiring, rule
+		} else {
+			h.rec.State, h.rec.Rule = store.Releasing, -1
+		}
+		started = append(started, h)
+	}
+	if len(started) == 0 {
+		return nil
+	}
+	if err := m.st.Apply(records(started), nil); err != nil {
+		for i, h := range started {
+			h.rec = prev[i]
+		}
+		m.log.Error("held messages: cannot record decisions; they stay held", "count", len(started), "err", err)
+		return nil
+	}
+	return started
+}
+
+// send sends the stanza of each pending step and returns the steps to complete; the others
+// stay pending for a retry (or an ack).
+func (m *Manager) send(hs []*heldMessage) []*heldMessage {
+	done := hs[:0:0]
+	for _, h := range hs {
+		if out := outgoing(&h.rec, &h.msg, m.replyFrom(h.rec.Host)); out != nil {
+			if err := m.act.Reinject(h.rec.Host, Key(&h.rec), out); err != nil {
+				m.log.Warn("held message: send failed; will retry", "id", h.rec.ID, "key", Key(&h.rec), "err", err)
+				m.unsent[h.rec.ID] = true
+				m.scheduleRetry()
+				continue
 			}
-		case release:
-			if !m.begin(h, store.Releasing, -1) {
-				return
+			if m.opts.AwaitAck {
+				m.unsent[h.rec.ID] = true
+				continue
 			}
-		default:
-			return
 		}
-		m.send(h)
-		if _, present := m.msgs[h.rec.ID]; !present {
-			return
-		}
+		done = append(done, h)
 	}
+	return done
 }
 
-// begin writes the pending state durably before anything is sent. On failure nothing has
-// happened and the message stays held; it is evaluated again at its next event.
-func (m *Manager) begin(h *heldMessage, state store.State, rule int) bool {
-	prev := h.rec
-	h.rec.State, h.rec.Rule = state, rule
-	if err := m.st.Update(&h.rec); err != nil {
-		h.rec = prev
-		m.log.Error("held message: cannot record the decision; it stays held", "id", h.rec.ID, "err", err)
-		return false
+// complete ends sent steps durably, in one transaction: records are deleted, or a notify
+// rule is marked fired and the message held again. It returns the messages held again, to be
+// evaluated again. If the write fails the steps stay pending and are sent again (with the
+// same keys) later.
+func (m *Manager) complete(hs []*heldMessage) []*heldMessage {
+	if len(hs) == 0 {
+		return nil
 	}
-	return true
-}
-
-// send sends the stanza of a pending step and completes the step, or leaves it pending for
-// a retry (or an ack).
-func (m *Manager) send(h *heldMessage) {
-	if out := outgoing(&h.rec, &h.msg, m.replyFrom(h.rec.Host)); out != nil {
-		if err := m.act.Reinject(h.rec.Host, Key(&h.rec), out); err != nil {
-			m.log.Warn("held message: send failed; will retry", "id", h.rec.ID, "key", Key(&h.rec), "err", err)
+	var notified, updates []*heldMessage
+	var deletes []uint64
+	var prev []store.Record
+	for _, h := range hs {
+		if h.rec.State == store.Expiring && m.actionOf(h, h.rec.Rule) == "notify" {
+			prev = append(prev, h.rec)
+			h.rec.Fired = append(slices.Clone(h.rec.Fired), h.rec.Rule)
+			h.rec.State, h.rec.Rule = store.Held, -1
+			updates = append(updates, h)
+			continue
+		}
+		deletes = append(deletes, h.rec.ID)
+	}
+	if err := m.st.Apply(records(updates), deletes); err != nil {
+		for i, h := range updates {
+			h.rec = prev[i]
+		}
+		m.log.Error("held messages: sent but cannot record it; will send again", "count", len(hs), "err", err)
+		for _, h := range hs {
 			m.unsent[h.rec.ID] = true
-			m.scheduleRetry()
-			return
 		}
-		if m.opts.AwaitAck {
-			m.unsent[h.rec.ID] = true
-			return
-		}
+		m.scheduleRetry()
+		return nil
 	}
-	m.complete(h)
-}
-
-// complete ends a sent step durably: the record is deleted, or a notify rule is marked fired
-// and the message is held again. If that write fails the step stays pending and is sent
-// again (with its key) later.
-func (m *Manager) complete(h *heldMessage) {
-	now := m.clk.Now()
-	if h.rec.State == store.Expiring && m.actionOf(h, h.rec.Rule) == "notify" {
-		prev := h.rec
-		h.rec.Fired = append(append([]int(nil), h.rec.Fired...), h.rec.Rule)
-		h.rec.State, h.rec.Rule = store.Held, -1
-		if err := m.st.Update(&h.rec); err != nil {
-			h.rec = prev
-			m.failComplete(h, err)
-			return
-		}
-		m.log.Info("held message: notified", "id", h.rec.ID, "key", Key(&prev))
+	for i, h := range hs {
 		delete(m.unsent, h.rec.ID)
-		m.settle(h, now, false) // a later rule may be due already
-		return
+		if h.rec.State == store.Held {
+			m.log.Info("held message: notified", "id", h.rec.ID, "rule", prev[len(notified)].Rule)
+			notified = append(notified, h)
+			continue
+		}
+		m.log.Info("held message: done", "id", h.rec.ID, "key", Key(&hs[i].rec), "state", h.rec.State.String())
+		m.remove(h)
 	}
-	if err := m.st.Delete(h.rec.ID); err != nil {
-		m.failComplete(h, err)
-		return
-	}
-	m.log.Info("held message: done", "id", h.rec.ID, "key", Key(&h.rec), "state", h.rec.State.String())
-	m.remove(h)
+	return notified
 }
 
-func (m *Manager) failComplete(h *heldMessage, err error) {
-	m.log.Error("held message: sent but cannot record it; will send again", "id", h.rec.ID, "key", Key(&h.rec), "err", err)
-	m.unsent[h.rec.ID] = true
-	m.scheduleRetry()
+func records(hs []*heldMessage) []*store.Record {
+	rs := make([]*store.Record, len(hs))
+	for i, h := range hs {
+		rs[i] = &h.rec
+	}
+	return rs
 }
 
 func (m *Manager) actionOf(h *heldMessage, rule int) string {
@@ -125,13 +159,16 @@ func (m *Manager) replyFrom(host string) string {
 // fireDue carries out every deadline that has come, then arms the timer for the next one.
 func (m *Manager) fireDue() {
 	now := m.clk.Now()
-	for _, d := range m.deadlines.popDue(now, nil) {
+	m.dueBuf = m.deadlines.popDue(now, m.dueBuf[:0])
+	var hs []*heldMessage
+	for _, d := range m.dueBuf {
 		h, ok := m.msgs[d.id]
-		if !ok || h.rec.HasFired(d.rule) {
-			continue // released, expired or notified already
+		if !ok || h.rec.HasFired(d.rule) || (len(hs) > 0 && hs[len(hs)-1] == h) {
+			continue // released, expired or notified already, or listed just before
 		}
-		m.settle(h, now, false)
+		hs = append(hs, h)
 	}
+	m.settle(hs, now, false)
 	m.arm()
 }
 
@@ -181,16 +218,14 @@ func (m *Manager) scheduleRetry() {
 
 // retryUnsent sends every pending step again, in ID order.
 func (m *Manager) retryUnsent() {
-	if len(m.unsent) == 0 {
-		m.retryDelay = 0
-		return
-	}
+	var hs []*heldMessage
 	for _, id := range m.sortedIDs() {
 		if m.unsent[id] {
 			delete(m.unsent, id)
-			m.send(m.msgs[id])
+			hs = append(hs, m.msgs[id])
 		}
 	}
+	m.settle(m.complete(m.send(hs)), m.clk.Now(), false)
 	if len(m.unsent) == 0 {
 		m.retryDelay = 0
 	}

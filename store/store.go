@@ -224,3 +224,30 @@ func (s *Store) update(f func(*bolt.Tx) error) (err error) {
 }
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+// Apply writes updates and deletes in one transaction, so that many transitions cost one
+// fsync (group commit). Every record must exist; otherwise nothing is written and the error
+// matches ErrNotFound.
+func (s *Store) Apply(updates []*Record, deletes []uint64) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHeld)
+		for _, r := range updates {
+			if b.Get(key(r.ID)) == nil {
+				return fmt.Errorf("%w: %d", ErrNotFound, r.ID)
+			}
+			// bbolt keeps the value until the commit: every record gets its own buffer.
+			if err := b.Put(key(r.ID), AppendRecord(nil, r)); err != nil {
+				return err
+			}
+		}
+		for _, id := range deletes {
+			if b.Get(key(id)) == nil {
+				return fmt.Errorf("%w: %d", ErrNotFound, id)
+			}
+			if err := b.Delete(key(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
