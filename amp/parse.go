@@ -9,8 +9,8 @@ import (
 // ParseMessage reads the <message/> stanza raw into m, reusing m's storage: m.Amp (when not
 // nil) and the capacity of m.Amp.Rules are overwritten, so values taken from an earlier parse
 // into the same m must not be kept. m.Raw, Element.Raw and Rule.Raw alias raw; attribute
-// values are copies (the whole stanza is converted to a string once and values without
-// references are substrings of it).
+// values are copies (the values without references are gathered into one string, allocated
+// once, and are substrings of it).
 //
 // The root must be an element named message (its namespace is not checked: jabber:client,
 // jabber:server and a message forwarded inside another stanza all qualify). m.Amp is its
@@ -36,10 +36,63 @@ func ParseMessage(raw []byte, m *Message) error {
 // stanza. Depth 1 is the message, 2 its children, 3 the children of the <amp/>.
 type parser struct {
 	s       xmlscan.Scanner
-	str     string // the stanza, converted once: values without references are substrings
-	inAmp   bool   // inside the first <amp/>
-	doneAmp bool   // the first <amp/> has been read
-	inRule  bool   // inside a <rule/> of that <amp/>
+	inAmp   bool // inside the first <amp/>
+	doneAmp bool // the first <amp/> has been read
+	inRule  bool // inside a <rule/> of that <amp/>
+	// Values without references wait here until the end, to be copied into a single string.
+	pend  [24]pending
+	npend int
+}
+
+// pending is a value without references: raw[vs:ve] goes to the Attr target names (see attr).
+type pending struct {
+	target, vs, ve int32
+}
+
+// Targets of values: the message's attributes, the amp's, then three per rule.
+const (
+	tFrom = iota
+	tTo
+	tID
+	tType
+	tLang
+	tStatus
+	tPerHop
+	tAmpFrom
+	tAmpTo
+	tRules // rule i's action, condition, value: tRules + 3i + 0, 1, 2
+)
+
+// attr returns the Attr a target names.
+func attr(m *Message, el *Element, target int) *Attr {
+	switch target {
+	case tFrom:
+		return &m.From
+	case tTo:
+		return &m.To
+	case tID:
+		return &m.ID
+	case tType:
+		return &m.Type
+	case tLang:
+		return &m.Lang
+	case tStatus:
+		return &el.Status
+	case tPerHop:
+		return &el.PerHop
+	case tAmpFrom:
+		return &el.From
+	case tAmpTo:
+		return &el.To
+	}
+	r := &el.Rules[(target-tRules)/3]
+	switch (target - tRules) % 3 {
+	case 0:
+		return &r.Action
+	case 1:
+		return &r.Condition
+	}
+	return &r.Value
 }
 
 var errNotMessage = errors.New("amp: the stanza is not a message")
@@ -52,7 +105,6 @@ func (p *parser) run(m *Message, el *Element) error {
 			if string(s.Local()) != "message" {
 				return errNotMessage
 			}
-			p.str = string(m.Raw)
 			if err := p.messageAttrs(m); err != nil {
 				return err
 			}
@@ -63,7 +115,7 @@ func (p *parser) run(m *Message, el *Element) error {
 			*el = Element{Rules: el.Rules[:0]}
 			m.Amp = el
 			p.inAmp = true
-			if err := p.ampAttrs(el); err != nil {
+			if err := p.ampAttrs(m, el); err != nil {
 				return err
 			}
 		case depth == 2 && p.inAmp && !s.IsStart():
@@ -72,11 +124,10 @@ func (p *parser) run(m *Message, el *Element) error {
 			el.Raw = e.Raw()
 			p.inAmp, p.doneAmp = false, true
 		case depth == 3 && p.inAmp && s.IsStart() && s.Is(NS, "rule"):
-			var r Rule
-			if err := p.ruleAttrs(&r); err != nil {
+			el.Rules = append(el.Rules, Rule{})
+			if err := p.ruleAttrs(m, el); err != nil {
 				return err
 			}
-			el.Rules = append(el.Rules, r)
 			p.inRule = true
 		case depth == 3 && p.inRule && !s.IsStart():
 			e := s.Element()
@@ -84,89 +135,120 @@ func (p *parser) run(m *Message, el *Element) error {
 			p.inRule = false
 		}
 	}
-	return s.Err()
+	if s.Err() != nil {
+		return s.Err()
+	}
+	p.finish(m, el)
+	return nil
+}
+
+// finish copies the pending values into one string and points their Attrs into it.
+func (p *parser) finish(m *Message, el *Element) {
+	n := 0
+	for _, pd := range p.pend[:p.npend] {
+		n += int(pd.ve - pd.vs)
+	}
+	var stack [512]byte
+	buf := stack[:0]
+	if n > len(stack) {
+		buf = make([]byte, 0, n)
+	}
+	for _, pd := range p.pend[:p.npend] {
+		buf = append(buf, m.Raw[pd.vs:pd.ve]...)
+	}
+	str := string(buf)
+	off := 0
+	for _, pd := range p.pend[:p.npend] {
+		l := int(pd.ve - pd.vs)
+		*attr(m, el, int(pd.target)) = Attr{Value: str[off : off+l], Present: true}
+		off += l
+	}
 }
 
 func (p *parser) messageAttrs(m *Message) error {
 	for it := p.s.Attrs(); it.Next(); {
 		a := it.Attr()
-		var dst *Attr
+		var target int
 		switch string(a.Name) {
 		case "from":
-			dst = &m.From
+			target = tFrom
 		case "to":
-			dst = &m.To
+			target = tTo
 		case "id":
-			dst = &m.ID
+			target = tID
 		case "type":
-			dst = &m.Type
+			target = tType
 		case "xml:lang":
-			dst = &m.Lang
+			target = tLang
 		default:
 			continue
 		}
-		if err := p.value(dst, a); err != nil {
+		if err := p.value(m, nil, target, &a); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *parser) ampAttrs(el *Element) error {
+func (p *parser) ampAttrs(m *Message, el *Element) error {
 	for it := p.s.Attrs(); it.Next(); {
 		a := it.Attr()
-		var dst *Attr
+		var target int
 		switch string(a.Name) {
 		case "status":
-			dst = &el.Status
+			target = tStatus
 		case "per-hop":
-			dst = &el.PerHop
+			target = tPerHop
 		case "from":
-			dst = &el.From
+			target = tAmpFrom
 		case "to":
-			dst = &el.To
+			target = tAmpTo
 		default:
 			continue
 		}
-		if err := p.value(dst, a); err != nil {
+		if err := p.value(m, el, target, &a); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *parser) ruleAttrs(r *Rule) error {
+// ruleAttrs reads the attributes of the last rule of el.
+func (p *parser) ruleAttrs(m *Message, el *Element) error {
+	base := tRules + 3*(len(el.Rules)-1)
 	for it := p.s.Attrs(); it.Next(); {
 		a := it.Attr()
-		var dst *Attr
+		var target int
 		switch string(a.Name) {
 		case "action":
-			dst = &r.Action
+			target = base
 		case "condition":
-			dst = &r.Condition
+			target = base + 1
 		case "value":
-			dst = &r.Value
+			target = base + 2
 		default:
 			continue
 		}
-		if err := p.value(dst, a); err != nil {
+		if err := p.value(m, el, target, &a); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// value sets dst to a's value: a substring of the stanza when it needs no unescaping.
-func (p *parser) value(dst *Attr, a xmlscan.Attr) error {
-	if a.Plain() {
-		start := a.ValueStart()
-		*dst = Attr{Value: p.str[start : start+len(a.Value)], Present: true}
+// value sets the Attr target to a's value. A value without references waits in p.pend for
+// finish (as long as there is room); the others are unescaped into a string of their own.
+func (p *parser) value(m *Message, el *Element, target int, a *xmlscan.Attr) error {
+	if a.Plain() && p.npend < len(p.pend) {
+		vs := a.ValueStart()
+		p.pend[p.npend] = pending{target: int32(target), vs: int32(vs), ve: int32(vs + len(a.Value))}
+		p.npend++
 		return nil
 	}
 	v, err := a.Unescape(nil)
 	if err != nil {
 		return err
 	}
-	*dst = Attr{Value: string(v), Present: true}
+	*attr(m, el, target) = Attr{Value: string(v), Present: true}
 	return nil
 }

@@ -46,12 +46,13 @@ const (
 	stateDone                     // the root has ended
 )
 
-// open is an element whose start has been read.
+// open is an element whose start has been read. Offsets are 32-bit (see MaxSize): the stack
+// of open elements is copied at every start.
 type open struct {
-	start, nameEnd, attrEnd, innerStart, innerEnd, end int
+	start, nameEnd, attrEnd, innerStart, innerEnd, end int32
 	// inherited is the span of the default namespace in scope from the ancestors; ns is the one
 	// in scope for the children (the element's own xmlns= or inherited).
-	inhStart, inhEnd, nsStart, nsEnd int
+	inhStart, inhEnd, nsStart, nsEnd int32
 	prefixDecl                       bool // the start tag declares some xmlns:prefix
 }
 
@@ -96,7 +97,7 @@ func (s *Scanner) Next() bool {
 	case stateEmpty:
 		s.state = stateContent
 		s.recorded = false
-		return s.end(s.cur.end)
+		return s.end(int(s.cur.end))
 	case stateDone:
 		return false
 	}
@@ -127,7 +128,7 @@ func (s *Scanner) Next() bool {
 					"> does not match <"+string(s.doc[top.start+1:top.nameEnd])+">"))
 			}
 			s.cur = *top
-			s.cur.innerEnd = i
+			s.cur.innerEnd = int32(i)
 			s.recorded = false
 			return s.end(t.end)
 		}
@@ -155,12 +156,12 @@ func (s *Scanner) root() bool {
 }
 
 // begin reports the start of the element whose start tag t is at i.
-func (s *Scanner) begin(i int, t *tag, inhStart, inhEnd int) bool {
-	o := open{start: i, nameEnd: t.nameEnd, attrEnd: t.attrEnd, innerStart: t.end, innerEnd: t.end,
-		end: t.end, inhStart: inhStart, inhEnd: inhEnd, nsStart: inhStart, nsEnd: inhEnd,
-		prefixDecl: t.prefixDecl}
+func (s *Scanner) begin(i int, t *tag, inhStart, inhEnd int32) bool {
+	o := open{start: int32(i), nameEnd: int32(t.nameEnd), attrEnd: int32(t.attrEnd), innerStart: int32(t.end),
+		innerEnd: int32(t.end), end: int32(t.end), inhStart: inhStart, inhEnd: inhEnd, nsStart: inhStart,
+		nsEnd: inhEnd, prefixDecl: t.prefixDecl}
 	if t.hasNS {
-		o.nsStart, o.nsEnd = t.nsStart, t.nsEnd
+		o.nsStart, o.nsEnd = int32(t.nsStart), int32(t.nsEnd)
 	}
 	s.push(o)
 	s.cur, s.start, s.recorded = o, true, s.attrs.complete()
@@ -173,7 +174,7 @@ func (s *Scanner) begin(i int, t *tag, inhStart, inhEnd int) bool {
 
 // end reports the end of the top element, which ends at end, and pops it.
 func (s *Scanner) end(end int) bool {
-	s.cur.end, s.start = end, false
+	s.cur.end, s.start = int32(end), false
 	s.n--
 	if s.n == 0 {
 		rest, err := skipMisc(s.doc, end)
@@ -209,7 +210,7 @@ func (s *Scanner) Depth() int {
 }
 
 // Offset returns the offset of the current element's start tag.
-func (s *Scanner) Offset() int { return s.cur.start }
+func (s *Scanner) Offset() int { return int(s.cur.start) }
 
 // Name returns the current element's qualified name as written.
 func (s *Scanner) Name() []byte { return s.doc[s.cur.start+1 : s.cur.nameEnd : s.cur.nameEnd] }
@@ -222,7 +223,7 @@ func (s *Scanner) Local() []byte {
 
 // Attrs returns an iterator over the current element's attributes.
 func (s *Scanner) Attrs() Attrs {
-	it := Attrs{doc: s.doc[:s.cur.attrEnd], pos: s.cur.nameEnd}
+	it := Attrs{doc: s.doc[:s.cur.attrEnd], pos: int(s.cur.nameEnd)}
 	if s.recorded {
 		it.list = &s.attrs
 	}
@@ -259,7 +260,7 @@ func (s *Scanner) LookupPrefix(prefix []byte) (ns []byte, ok bool) {
 		return []byte(XMLNamespace), true
 	}
 	if s.cur.prefixDecl {
-		if v, found, bound := declaration(s.doc[:s.cur.attrEnd], s.cur.nameEnd, prefix); found {
+		if v, found, bound := declaration(s.doc[:s.cur.attrEnd], int(s.cur.nameEnd), prefix); found {
 			return v, bound
 		}
 	}
@@ -273,7 +274,7 @@ func (s *Scanner) LookupPrefix(prefix []byte) (ns []byte, ok bool) {
 		if !o.prefixDecl {
 			continue
 		}
-		if v, found, bound := declaration(s.doc[:o.attrEnd], o.nameEnd, prefix); found {
+		if v, found, bound := declaration(s.doc[:o.attrEnd], int(o.nameEnd), prefix); found {
 			return v, bound
 		}
 	}
@@ -284,8 +285,9 @@ func (s *Scanner) LookupPrefix(prefix []byte) (ns []byte, ok bool) {
 // content and end are not known yet and the view covers only the start tag.
 func (s *Scanner) Element() Element {
 	o := &s.cur
-	e := Element{doc: s.doc, start: o.start, nameEnd: o.nameEnd, attrEnd: o.attrEnd,
-		innerStart: o.innerStart, innerEnd: o.innerEnd, end: o.end, nsStart: o.inhStart, nsEnd: o.inhEnd}
+	e := Element{doc: s.doc, start: int(o.start), nameEnd: int(o.nameEnd), attrEnd: int(o.attrEnd),
+		innerStart: int(o.innerStart), innerEnd: int(o.innerEnd), end: int(o.end), nsStart: int(o.inhStart),
+		nsEnd: int(o.inhEnd)}
 	if s.start {
 		e.innerEnd, e.end = e.innerStart, e.innerStart
 	}
