@@ -174,3 +174,25 @@ func TestIsRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMessageManyValues covers more plain values than the parser gathers in place and
+// more bytes than its stack buffer holds.
+func TestParseMessageManyValues(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<message from='a@b/c' to='d@e' id='m'><amp xmlns='http://jabber.org/protocol/amp'>`)
+	var want [][3]Attr
+	for i := range 12 {
+		value := strings.Repeat(string(rune('a'+i)), 40)
+		b.WriteString(`<rule action='notify' condition='expire-at' value='` + value + `'/>`)
+		want = append(want, rule3("notify", "expire-at", value))
+	}
+	b.WriteString(`</amp></message>`)
+	var m Message
+	if err := ParseMessage([]byte(b.String()), &m); err != nil {
+		t.Fatal(err)
+	}
+	got := summarize(&m)
+	if !reflect.DeepEqual(got.Rules, want) || got.From != v("a@b/c") || got.ID != v("m") {
+		t.Errorf("got %+v", got)
+	}
+}
