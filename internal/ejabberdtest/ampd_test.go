@@ -1,0 +1,326 @@
+package ejabberdtest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/route"
+)
+
+const (
+	nsAMP        = "http://jabber.org/protocol/amp"
+	nsAMPFeature = "http://jabber.org/features/amp"
+	nsStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	nsDiscoInfo  = "http://jabber.org/protocol/disco#info"
+)
+
+var announced = []string{nsAMP, nsAMP + "?action=notify", nsAMP + "?condition=deliver"}
+
+// ampMessage is an AMP request as a client sends it (no from).
+func ampMessage(to, id string) string {
+	return fmt.Sprintf(`<message to='%s' id='%s' type='chat'><body>hello %s</body>`+
+		`<amp xmlns='%s'><rule condition='deliver' action='notify' value='stored'/></amp></message>`,
+		to, id, id, nsAMP)
+}
+
+// expectDivert waits for the divert of the message with the given id.
+func expectDivert(t *testing.T, stub *stubComponent, msgID string) route.Divert {
+	t.Helper()
+	raw := stub.expect(t, "divert of "+msgID, func(raw []byte) bool {
+		d, err := route.ParseDivert(raw)
+		if err != nil {
+			return false
+		}
+		r, err := parseRoot(d.Message)
+		return err == nil && r.attrs["id"] == msgID
+	})
+	d, err := route.ParseDivert(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer, _ := parseRoot(raw)
+	if outer.attrs["id"] != d.ID {
+		t.Errorf("divert: outer id %q, route id %q; want them equal", outer.attrs["id"], d.ID)
+	}
+	return d
+}
+
+func isDivertOf(msgID string) func([]byte) bool {
+	return func(raw []byte) bool {
+		d, err := route.ParseDivert(raw)
+		if err != nil {
+			return false
+		}
+		r, _ := parseRoot(d.Message)
+		return r.attrs["id"] == msgID
+	}
+}
+
+func message(id string) func(c2stest.Stanza) bool {
+	return c2stest.All(c2stest.Named("message"), c2stest.WithID(id))
+}
+
+// TestModule drives mod_ampd through a stand-in component on one server.
+func TestModule(t *testing.T) {
+	s := Start(t, Options{Users: map[string]string{"alice": "pw", "bob": "pw"}})
+	stub := connectComponent(t, s)
+	alice := client(t, s, "alice", "pw", "phone")
+	bob := client(t, s, "bob", "pw", "desk")
+	for _, c := range []*c2stest.Client{alice, bob} {
+		if err := c.Presence(1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aliceJID := "alice@" + s.Domain + "/phone"
+	bobBare := "bob@" + s.Domain
+
+	t.Run("nothing advertised before the announcement", func(t *testing.T) {
+		c := client(t, s, "alice", "pw", "early")
+		if strings.Contains(string(c.Features()), nsAMPFeature) {
+			t.Errorf("stream features before announce: %s", c.Features())
+		}
+		info, err := c.IQ(ctxFor(t), fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Domain, nsDiscoInfo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(info.Raw), nsAMP) {
+			t.Errorf("disco before announce: %s", info.Raw)
+		}
+	})
+
+	stub.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, announced))
+
+	t.Run("stream feature and disco after the announcement", func(t *testing.T) {
+		c := client(t, s, "alice", "pw", "late")
+		if !strings.Contains(string(c.Features()), "<amp xmlns='"+nsAMPFeature+"'/>") {
+			t.Errorf("no amp stream feature after announce: %s", c.Features())
+		}
+		for _, node := range []string{"", nsAMP} {
+			query := fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s' node='%s'/></iq>`, s.Domain, nsDiscoInfo, node)
+			if node == "" {
+				query = fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Domain, nsDiscoInfo)
+			}
+			info, err := c.IQ(ctxFor(t), query)
+			if err != nil {
+				t.Fatalf("node %q: %v", node, err)
+			}
+			for _, f := range announced {
+				if !strings.Contains(string(info.Raw), "var='"+strings.ReplaceAll(f, "&", "&amp;")+"'") {
+					t.Errorf("node %q: feature %s missing: %s", node, f, info.Raw)
+				}
+			}
+		}
+	})
+
+	t.Run("divert facts", func(t *testing.T) {
+		tests := []struct {
+			to, recipient, offline string
+		}{
+			{bobBare, "local", "store"},
+			{"nobody@" + s.Domain, "unknown", "none"},
+			{s.Domain, "service", "none"},
+			{s.Component, "service", "none"},
+			{"someone@remote.example", "remote", "none"},
+		}
+		for i, tc := range tests {
+			id := fmt.Sprintf("facts%d", i)
+			if err := alice.SendRaw(ampMessage(tc.to, id)); err != nil {
+				t.Fatal(err)
+			}
+			d := expectDivert(t, stub, id)
+			inner, _ := parseRoot(d.Message)
+			if d.Host != s.Domain || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline ||
+				inner.attrs["from"] != aliceJID || inner.attrs["to"] != tc.to {
+				t.Errorf("to %s: got host=%s origin=%s recipient=%s offline=%s from=%s to=%s; want %s c2s %s %s %s %s",
+					tc.to, d.Host, d.Origin, d.Recipient, d.Offline, inner.attrs["from"], inner.attrs["to"],
+					s.Domain, tc.recipient, tc.offline, aliceJID, tc.to)
+			}
+			if _, ok := findElement(d.Message, "jabber:client", "body"); !ok {
+				t.Errorf("inner message lost its body or namespace: %s", d.Message)
+			}
+			stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Discard, nil))
+		}
+	})
+
+	t.Run("deliver stamps amp and is not diverted again", func(t *testing.T) {
+		if err := alice.SendRaw(ampMessage(bobBare, "deliver1")); err != nil {
+			t.Fatal(err)
+		}
+		d := expectDivert(t, stub, "deliver1")
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		got, err := bob.Expect(ctxFor(t), message("deliver1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.From != aliceJID || got.ChildText("jabber:client", "body") != "hello deliver1" {
+			t.Errorf("delivered: %s", got.Raw)
+		}
+		amp, ok := findElement(got.InContext(), nsAMP, "amp")
+		if !ok || amp["from"] != aliceJID || amp["to"] != bobBare {
+			t.Errorf("amp not stamped from=%s to=%s: %s", aliceJID, bobBare, got.Raw)
+		}
+		stub.expectNone(t, "second divert of deliver1", isDivertOf("deliver1"))
+		// A second verdict for the same route is ignored.
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		if err := bob.ExpectNone(ctxFor(t), quiet, message("deliver1")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("discard posts the reply from the host", func(t *testing.T) {
+		if err := alice.SendRaw(ampMessage(bobBare, "discard1")); err != nil {
+			t.Fatal(err)
+		}
+		d := expectDivert(t, stub, "discard1")
+		reply := fmt.Sprintf(`<message xmlns='jabber:client' from='mallory@%s' to='%s' id='discard1'>`+
+			`<amp xmlns='%s' status='alert' from='%s' to='%s'><rule condition='deliver' action='alert' value='stored'/></amp></message>`,
+			s.Domain, aliceJID, nsAMP, bobBare, aliceJID)
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Discard, []byte(reply)))
+		got, err := alice.Expect(ctxFor(t), message("discard1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.From != s.Domain {
+			t.Errorf("reply from %q, want the host %q (a reply's from is HOST or COMPONENT)", got.From, s.Domain)
+		}
+		if amp, ok := findElement(got.InContext(), nsAMP, "amp"); !ok || amp["status"] != "alert" {
+			t.Errorf("reply: %s", got.Raw)
+		}
+		if err := bob.ExpectNone(ctxFor(t), quiet, message("discard1")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("verdict for an unknown route is ignored with its reply", func(t *testing.T) {
+		reply := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='ghost'><body>x</body></message>`, s.Domain, aliceJID)
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, "no-such-route", route.Deliver, []byte(reply)))
+		if err := alice.ExpectNone(ctxFor(t), quiet, message("ghost")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("verdict from anyone else is forbidden", func(t *testing.T) {
+		if err := alice.SendRaw(ampMessage(bobBare, "forged1")); err != nil {
+			t.Fatal(err)
+		}
+		d := expectDivert(t, stub, "forged1")
+		forged := fmt.Sprintf(`<message to='%s' id='forge'><verdict xmlns='%s' route='%s' action='deliver'/></message>`, s.Domain, route.NS, d.ID)
+		if err := alice.SendRaw(forged); err != nil {
+			t.Fatal(err)
+		}
+		got, err := alice.Expect(ctxFor(t), message("forge"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != "error" || got.Find(nsStanzas, "forbidden") == nil {
+			t.Errorf("forged verdict answered with %s, want a forbidden error", got.Raw)
+		}
+		if err := bob.ExpectNone(ctxFor(t), quiet, message("forged1")); err != nil {
+			t.Error(err)
+		}
+		// The route is still pending: the component's verdict still works.
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		if _, err := bob.Expect(ctxFor(t), message("forged1")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("reinject routes the message as is and never diverts it", func(t *testing.T) {
+		msg := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='reinject1' type='chat'><body>released</body>`+
+			`<amp xmlns='%s'><rule condition='deliver' action='notify' value='stored'/></amp></message>`, aliceJID, bobBare, nsAMP)
+		stub.send(t, route.AppendReinject(nil, s.Component, s.Domain, []byte(msg)))
+		got, err := bob.Expect(ctxFor(t), message("reinject1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.From != aliceJID {
+			t.Errorf("reinjected message from %q, want %q", got.From, aliceJID)
+		}
+		stub.expectNone(t, "divert of a reinjected message", isDivertOf("reinject1"))
+	})
+
+	t.Run("retained requests are diverted again after an announcement", func(t *testing.T) {
+		if err := alice.SendRaw(ampMessage(bobBare, "again1")); err != nil {
+			t.Fatal(err)
+		}
+		first := expectDivert(t, stub, "again1")
+		stub.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, announced))
+		second := expectDivert(t, stub, "again1")
+		if second.ID != first.ID {
+			t.Errorf("re-divert has route id %q, want %q", second.ID, first.ID)
+		}
+		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, first.ID, route.Deliver, nil))
+		if _, err := bob.Expect(ctxFor(t), message("again1")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestPresenceGaps checks what mod_ampd adds to ejabberd's XEP-0356
+// presence: users online before the component connects, and sessions that
+// end without an unavailable presence.
+func TestPresenceGaps(t *testing.T) {
+	s := Start(t, Options{Users: map[string]string{"alice": "pw"}})
+	alice := client(t, s, "alice", "pw", "phone")
+	if err := alice.Presence(5); err != nil {
+		t.Fatal(err)
+	}
+	// The presence must have reached the session manager before the
+	// component connects; the echo of the own presence shows it did.
+	if _, err := alice.Expect(ctxFor(t), c2stest.All(c2stest.Named("presence"), c2stest.From(alice.JID))); err != nil {
+		t.Fatal(err)
+	}
+	stub := connectComponent(t, s)
+	raw := stub.expect(t, "presence of alice", stanzaFrom("presence", alice.JID, ""))
+	r, _ := parseRoot(raw)
+	if r.attrs["type"] != "" || r.attrs["to"] != s.Component {
+		t.Errorf("presence: %s", raw)
+	}
+	if !strings.Contains(string(raw), "<priority>5</priority>") {
+		t.Errorf("presence lacks the priority: %s", raw)
+	}
+	if err := alice.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	stub.expect(t, "unavailable of alice", stanzaFrom("presence", alice.JID, "unavailable"))
+}
+
+// TestComponentDown checks both when_down modes with no component connected.
+func TestComponentDown(t *testing.T) {
+	for _, mode := range []string{"bounce", "pass"} {
+		t.Run(mode, func(t *testing.T) {
+			s := Start(t, Options{WhenDown: mode, Users: map[string]string{"alice": "pw", "bob": "pw"}})
+			alice := client(t, s, "alice", "pw", "phone")
+			bob := client(t, s, "bob", "pw", "desk")
+			if err := bob.Presence(1); err != nil {
+				t.Fatal(err)
+			}
+			if err := alice.SendRaw(ampMessage("bob@"+s.Domain, "down1")); err != nil {
+				t.Fatal(err)
+			}
+			switch mode {
+			case "bounce":
+				got, err := alice.Expect(ctxFor(t), message("down1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Type != "error" || got.Find(nsStanzas, "service-unavailable") == nil {
+					t.Errorf("got %s, want a service-unavailable error", got.Raw)
+				}
+				if err := bob.ExpectNone(ctxFor(t), quiet, message("down1")); err != nil {
+					t.Error(err)
+				}
+			case "pass":
+				got, err := bob.Expect(ctxFor(t), message("down1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if amp, _ := findElement(got.InContext(), nsAMP, "amp"); amp["from"] != "" {
+					t.Errorf("a message let through unprocessed was stamped: %s", got.Raw)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package ejabberdtest
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ampd-xmpp/ampd/component"
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
+)
+
+// testTimeout bounds every wait of a test; generous, as the machine is shared.
+const testTimeout = 30 * time.Second
+
+// quiet is how long a test waits to see that something does not arrive.
+const quiet = 1500 * time.Millisecond
+
+// stubComponent stands in for ampd: a real XEP-0114 connection that records
+// every stanza the server sends it.
+type stubComponent struct {
+	client    *component.Client
+	connected chan struct{}
+	stanzas   chan []byte
+	backlog   [][]byte
+}
+
+func (c *stubComponent) Connected() {
+	select {
+	case c.connected <- struct{}{}:
+	default:
+	}
+}
+
+func (c *stubComponent) Stanza(raw []byte) {
+	c.stanzas <- append([]byte(nil), raw...)
+}
+
+func (c *stubComponent) Disconnected(error) {}
+
+// connectComponent connects a stand-in component and waits for its
+// handshake; it disconnects when the test ends.
+func connectComponent(t *testing.T, s *Server) *stubComponent {
+	t.Helper()
+	stub := &stubComponent{connected: make(chan struct{}, 1), stanzas: make(chan []byte, 1024)}
+	stub.client = component.New(component.Config{
+		Address: s.ComponentAddr,
+		Domain:  s.Component,
+		Secret:  s.ComponentSecret,
+	}, stub)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = stub.client.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case <-stub.connected:
+	case <-time.After(testTimeout):
+		t.Fatalf("component did not connect: %v", stub.client.LastError())
+	}
+	return stub
+}
+
+func (c *stubComponent) send(t *testing.T, raw []byte) {
+	t.Helper()
+	if err := c.client.Send(raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expect returns the first stanza (from the backlog, then the stream) that
+// match accepts, keeping the others for later calls.
+func (c *stubComponent) expect(t *testing.T, what string, match func([]byte) bool) []byte {
+	t.Helper()
+	for i, raw := range c.backlog {
+		if match(raw) {
+			c.backlog = append(c.backlog[:i:i], c.backlog[i+1:]...)
+			return raw
+		}
+	}
+	deadline := time.After(testTimeout)
+	for {
+		select {
+		case raw := <-c.stanzas:
+			if match(raw) {
+				return raw
+			}
+			c.backlog = append(c.backlog, raw)
+		case <-deadline:
+			t.Fatalf("component: no %s arrived; got instead:\n%s", what, joinRaw(c.backlog))
+			return nil
+		}
+	}
+}
+
+// expectNone fails if a stanza that match accepts is waiting or arrives
+// within quiet.
+func (c *stubComponent) expectNone(t *testing.T, what string, match func([]byte) bool) {
+	t.Helper()
+	for _, raw := range c.backlog {
+		if match(raw) {
+			t.Fatalf("component: unexpected %s: %s", what, raw)
+		}
+	}
+	deadline := time.After(quiet)
+	for {
+		select {
+		case raw := <-c.stanzas:
+			if match(raw) {
+				t.Fatalf("component: unexpected %s: %s", what, raw)
+			}
+			c.backlog = append(c.backlog, raw)
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func joinRaw(list [][]byte) string {
+	var b strings.Builder
+	for _, raw := range list {
+		b.Write(raw)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// root is the name and attributes of a stanza's top element.
+type root struct {
+	name  string
+	attrs map[string]string
+}
+
+func parseRoot(raw []byte) (root, error) {
+	d := xml.NewDecoder(strings.NewReader(string(raw)))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return root{}, fmt.Errorf("no start element: %w", err)
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			r := root{name: start.Name.Local, attrs: map[string]string{}}
+			for _, a := range start.Attr {
+				r.attrs[a.Name.Local] = a.Value
+			}
+			return r, nil
+		}
+	}
+}
+
+// stanzaFrom matches a top element by name, from and type ("" = any type).
+func stanzaFrom(name, from, typ string) func([]byte) bool {
+	return func(raw []byte) bool {
+		r, err := parseRoot(raw)
+		return err == nil && r.name == name && r.attrs["from"] == from &&
+			(typ == "" || r.attrs["type"] == typ)
+	}
+}
+
+// findElement returns the attributes and character data of the first
+// element at any depth with the given namespace and local name.
+func findElement(raw []byte, ns, local string) (map[string]string, bool) {
+	d := xml.NewDecoder(strings.NewReader(string(raw)))
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) || err != nil {
+			return nil, false
+		}
+		if start, ok := tok.(xml.StartElement); ok && start.Name.Space == ns && start.Name.Local == local {
+			attrs := map[string]string{}
+			for _, a := range start.Attr {
+				if a.Name.Space == "" {
+					attrs[a.Name.Local] = a.Value
+				}
+			}
+			return attrs, true
+		}
+	}
+}
+
+// client dials a c2s session and closes it when the test ends.
+func client(t *testing.T, s *Server, user, password, resource string) *c2stest.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := c2stest.Dial(ctx, s.C2SAddr, user, s.Domain, password, resource)
+	if err != nil {
+		t.Fatalf("dial %s: %v\n%s", user, err, s.LogTail(40))
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
