@@ -29,3 +29,27 @@ func BenchmarkParseMessage(b *testing.B) {
 		b.Fatalf("parsed %d rules", len(m.Amp.Rules))
 	}
 }
+
+func BenchmarkActionReply(b *testing.B) {
+	var m Message
+	if err := ParseMessage([]byte(typicalMessage), &m); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendActionReply(buf[:0], &m, m.Amp.Rules[0], "montague.example")
+	}
+}
+
+func BenchmarkStamp(b *testing.B) {
+	var m Message
+	if err := ParseMessage([]byte(typicalMessage), &m); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendStamp(buf[:0], &m)
+	}
+}

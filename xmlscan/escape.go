@@ -2,6 +2,7 @@ package xmlscan
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -145,6 +146,12 @@ func unescape(dst, raw []byte, attr bool) ([]byte, error) {
 func AppendEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && !escapeByte[s[i]] { // the common case: nothing to do
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		var rep string
 		n := 1
@@ -167,7 +174,7 @@ func AppendEscaped(dst []byte, s string) []byte {
 			rep = "&#13;"
 		case c < 0x20:
 			rep = "\uFFFD"
-		case c >= utf8.RuneSelf:
+		default: // non-ASCII
 			r, size := utf8.DecodeRuneInString(s[i:])
 			n = size
 			if r == utf8.RuneError && size == 1 || !isXMLChar(r) {
@@ -185,3 +192,11 @@ func AppendEscaped(dst []byte, s string) []byte {
 	}
 	return append(dst, s[start:]...)
 }
+
+// escapeByte marks the bytes AppendEscaped must look at.
+var escapeByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c < 0x20 || c >= utf8.RuneSelf || strings.IndexByte(`&<>'"`, byte(c)) >= 0
+	}
+	return t
+}()
