@@ -39,6 +39,11 @@ type Options struct {
 	// RetryMin and RetryMax bound the backoff between attempts of a failed send
 	// (defaults 1 s and 30 s).
 	RetryMin, RetryMax time.Duration
+	// Coalesce is the grid deadlines are rounded up to before the timer is armed, so that
+	// deadlines close together are carried out in one timer fire and one transaction instead
+	// of one fsync each. Default 50 ms; a negative value disables it. It adds at most this
+	// much lateness and never fires a rule before its deadline.
+	Coalesce time.Duration
 	// Logger receives the manager's structured logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -107,6 +112,9 @@ func New(st *store.Store, clk Clock, act Actions, opts Options) (*Manager, error
 		byRecipient: make(map[string][]uint64),
 		byRoute:     make(map[string]uint64),
 		unsent:      make(map[uint64]bool),
+	}
+	if m.opts.Coalesce == 0 {
+		m.opts.Coalesce = 50 * time.Millisecond
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)

@@ -178,6 +178,11 @@ func (m *Manager) arm() {
 		return
 	}
 	next := m.deadlines[0].at
+	if grid := m.opts.Coalesce; grid > 0 {
+		if up := next.Truncate(grid); up.Before(next) {
+			next = up.Add(grid)
+		}
+	}
 	if m.timer != nil {
 		if !next.Before(m.timerAt) {
 			return

@@ -251,3 +251,22 @@ func (s *Store) Apply(updates []*Record, deletes []uint64) error {
 		return nil
 	})
 }
+
+// PutAll stores new records in one transaction, assigning their IDs in order (for bulk
+// loads such as benchmarks and imports).
+func (s *Store) PutAll(rs []*Record) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHeld)
+		for _, r := range rs {
+			id, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := b.Put(key(id), AppendRecord(nil, r)); err != nil {
+				return err
+			}
+			r.ID = id
+		}
+		return nil
+	})
+}
