@@ -75,6 +75,10 @@ func TestParseMessage(t *testing.T) {
 		// A prefixed message root and a default namespace inherited by the amp.
 		9: {`<c:message xmlns:c='jabber:client' xmlns='http://jabber.org/protocol/amp' id='m'><amp><rule action='a' condition='b' value='c'/></amp></c:message>`,
 			parsed{ID: v("m"), HasAmp: true, Rules: [][3]Attr{rule3("a", "b", "c")}}},
+		// More attributes than the scanner records (it lexes them again).
+		11: {`<message a1='' a2='' a3='' a4='' a5='' a6='' a7='' a8='' a9='' from='x@y' id='m'><amp xmlns='http://jabber.org/protocol/amp'>` +
+			`<rule b1='' b2='' b3='' b4='' b5='' b6='' b7='' b8='' b9='' value='v' condition='c' action='a'/></amp></message>`,
+			parsed{From: v("x@y"), ID: v("m"), HasAmp: true, Rules: [][3]Attr{rule3("a", "c", "v")}}},
 		// An empty ruleset.
 		10: {`<message id='m'><amp xmlns='http://jabber.org/protocol/amp'></amp></message>`,
 			parsed{ID: v("m"), HasAmp: true}},

@@ -35,9 +35,25 @@ func FuzzParse(f *testing.F) {
 		s.Reset(doc)
 		var scanned []string
 		for s.Next() {
+			e := s.Element()
 			if !s.IsStart() {
-				e := s.Element()
 				scanned = append(scanned, describe(&e))
+				continue
+			}
+			// Attributes recorded by the Scanner and lexed again by the view agree.
+			recorded, lexed := s.Attrs(), e.Attrs()
+			for recorded.Next() {
+				if !lexed.Next() {
+					t.Fatalf("the view lexes fewer attributes than recorded")
+				}
+				a, b := recorded.Attr(), lexed.Attr()
+				if !bytes.Equal(a.Name, b.Name) || !bytes.Equal(a.Value, b.Value) || a.Start != b.Start ||
+					a.End != b.End || a.Plain() != b.Plain() {
+					t.Fatalf("recorded %+v, lexed %+v", a, b)
+				}
+			}
+			if lexed.Next() {
+				t.Fatalf("the view lexes more attributes than recorded")
 			}
 		}
 		if s.Err() != nil || !slices.Equal(scanned, tree) {

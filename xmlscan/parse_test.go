@@ -56,6 +56,10 @@ func TestParseRejects(t *testing.T) {
 		43: {"<a b='\xff'/>", "invalid character in an attribute value"},
 		44: {"<a b='\xef\xbf\xbe'/>", "invalid character in an attribute value"}, // U+FFFE
 		45: {"<a b='\xed\xa0\x80'/>", "invalid character in an attribute value"}, // a surrogate
+		// Duplicates found among the recorded attributes and past them.
+		46: {`<a` + manyAttrs(8) + ` ax='2'/>`, "written twice"},
+		47: {`<a` + manyAttrs(12) + ` axxxxxxxxxx='2'/>`, "written twice"},
+		48: {`<a` + manyAttrs(12) + ` axx='2'/>`, "written twice"},
 	}
 	for i, tc := range tests {
 		_, err := Parse([]byte(tc.in))
