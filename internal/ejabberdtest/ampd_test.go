@@ -90,7 +90,7 @@ func TestModule(t *testing.T) {
 		}
 	})
 
-	stub.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, announced))
+	stub.announce(t, s, announced)
 
 	t.Run("stream feature and disco after the announcement", func(t *testing.T) {
 		c := client(t, s, "alice", "pw", "late")
@@ -322,5 +322,24 @@ func TestComponentDown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestModuleInstall loads mod_ampd the offline way the README describes
+// (ejabberdctl module_install) and checks that it runs.
+func TestModuleInstall(t *testing.T) {
+	s := Start(t, Options{ModuleInstall: true, Users: map[string]string{"alice": "pw"}})
+	stub := connectComponent(t, s)
+	stub.announce(t, s, announced)
+	alice := client(t, s, "alice", "pw", "phone")
+	if !strings.Contains(string(alice.Features()), nsAMPFeature) {
+		t.Errorf("no amp stream feature after announce: %s", alice.Features())
+	}
+	if err := alice.SendRaw(ampMessage("alice@"+s.Domain, "installed1")); err != nil {
+		t.Fatal(err)
+	}
+	d := expectDivert(t, stub, "installed1")
+	if d.Recipient != "local" {
+		t.Errorf("recipient %q, want local", d.Recipient)
 	}
 }

@@ -79,13 +79,18 @@ modules:
 	if !o.WithoutOffline {
 		b.WriteString("  mod_offline: {}\n")
 	}
-	if !o.WithoutAmpd {
-		fmt.Fprintf(&b, `  mod_ampd:
+	if !o.WithoutAmpd && !o.ModuleInstall {
+		b.WriteString(ampdModuleConfig(o))
+	}
+	return b.String()
+}
+
+// ampdModuleConfig is mod_ampd's entry under modules:.
+func ampdModuleConfig(o Options) string {
+	return fmt.Sprintf(`  mod_ampd:
     component: %q
     when_down: %s
     max_pending: %d
     pending_timeout: %d
 `, o.Component, o.WhenDown, o.MaxPending, int(o.PendingTimeout.Seconds()))
-	}
-	return b.String()
 }

@@ -75,6 +75,39 @@ func repoRoot() (string, error) {
 	}
 }
 
+// stageModuleSources lays out mod_ampd for "ejabberdctl module_install":
+// sources/mod_ampd/{mod_ampd.spec, src/mod_ampd.erl, conf/mod_ampd.yml}
+// under the contrib directory.
+func stageModuleSources(contrib string, o Options) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	base := filepath.Join(contrib, "sources", "mod_ampd")
+	for _, sub := range []string{"src", "conf"} {
+		if err := os.MkdirAll(filepath.Join(base, sub), 0o750); err != nil {
+			return fmt.Errorf("ejabberdtest: %w", err)
+		}
+	}
+	for from, to := range map[string]string{
+		"mod_ampd.spec": "mod_ampd.spec",
+		"mod_ampd.erl":  filepath.Join("src", "mod_ampd.erl"),
+	} {
+		content, err := os.ReadFile(filepath.Join(root, "contrib", "ejabberd", from))
+		if err != nil {
+			return fmt.Errorf("ejabberdtest: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(base, to), content, 0o640); err != nil {
+			return fmt.Errorf("ejabberdtest: %w", err)
+		}
+	}
+	conf := "modules:\n" + ampdModuleConfig(o)
+	if err := os.WriteFile(filepath.Join(base, "conf", "mod_ampd.yml"), []byte(conf), 0o640); err != nil {
+		return fmt.Errorf("ejabberdtest: %w", err)
+	}
+	return nil
+}
+
 // compileModule compiles contrib/ejabberd/mod_ampd.erl into ebin with the
 // include files of the installed ejabberd and p1_xmpp (the Debian package
 // names the xmpp application p1_xmpp, so -include_lib("xmpp/…") would fail).

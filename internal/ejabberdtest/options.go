@@ -25,6 +25,12 @@ type Options struct {
 	WithoutOffline bool
 	// WithoutAmpd leaves mod_ampd out of the configuration.
 	WithoutAmpd bool
+	// ModuleInstall loads mod_ampd the way contrib/ejabberd/README.md
+	// describes for an offline install: its sources are put under
+	// CONTRIB_MODULES_PATH/sources and Start runs "ejabberdctl
+	// module_install mod_ampd" once the node is up. Otherwise the module is
+	// compiled by Start and found through "-pa" in ERL_OPTIONS.
+	ModuleInstall bool
 }
 
 func (o Options) withDefaults() Options {

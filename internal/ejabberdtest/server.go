@@ -122,7 +122,24 @@ func start(o Options, own owner) (*Server, error) {
 	if err := s.launch(); err != nil {
 		return nil, err
 	}
+	if o.ModuleInstall && !o.WithoutAmpd {
+		if err := s.moduleInstall(); err != nil {
+			_ = s.Stop()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// moduleInstall compiles and loads the staged sources inside the node.
+func (s *Server) moduleInstall() error {
+	ctx, cancel := context.WithTimeout(context.Background(), ctlTimeout)
+	defer cancel()
+	out, err := s.ctl(ctx, "module_install", "mod_ampd").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ejabberdtest: module_install mod_ampd: %w\n%s\n%s", err, out, s.LogTail(40))
+	}
+	return nil
 }
 
 // prepare writes the sandbox directory and hands it to the ejabberd user.
@@ -132,7 +149,13 @@ func (s *Server) prepare(own owner) error {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
 	}
-	if !s.opts.WithoutAmpd {
+	switch {
+	case s.opts.WithoutAmpd:
+	case s.opts.ModuleInstall:
+		if err := stageModuleSources(filepath.Join(s.Dir, "contrib"), s.opts); err != nil {
+			return err
+		}
+	default:
 		if err := compileModule(filepath.Join(s.Dir, "ebin")); err != nil {
 			return err
 		}

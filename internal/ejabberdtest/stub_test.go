@@ -12,6 +12,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/route"
 )
 
 // testTimeout bounds every wait of a test; generous, as the machine is shared.
@@ -27,6 +28,7 @@ type stubComponent struct {
 	connected chan struct{}
 	stanzas   chan []byte
 	backlog   [][]byte
+	syncs     int
 }
 
 func (c *stubComponent) Connected() {
@@ -204,4 +206,20 @@ func ctxFor(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// announce sends ampd's announcement and waits until the server has
+// processed it: the server handles a component's stanzas in order, so the
+// answer to a later disco query means the announcement is in effect.
+func (c *stubComponent) announce(t *testing.T, s *Server, features []string) {
+	t.Helper()
+	c.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, features))
+	c.syncs++
+	id := fmt.Sprintf("sync%d", c.syncs)
+	c.send(t, []byte(fmt.Sprintf(`<iq type='get' id='%s' from='%s' to='%s'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`,
+		id, s.Component, s.Domain)))
+	c.expect(t, "answer to "+id, func(raw []byte) bool {
+		r, err := parseRoot(raw)
+		return err == nil && r.name == "iq" && r.attrs["id"] == id
+	})
 }
