@@ -131,9 +131,6 @@ func salvage(src *bolt.DB, dst *Store, res *RecoverResult, progress func(done, t
 	if res.Stopped != nil && !errors.As(res.Stopped, &ce) {
 		return res.Stopped // a failure writing the new file, not damage in the old one
 	}
-	if progress != nil {
-		progress(done, max(total, done))
-	}
 	return nil
 }
 
