@@ -1,0 +1,536 @@
+-- mod_ampd: hands XEP-0079 (Advanced Message Processing) requests to ampd.
+--
+-- ampd is an external component (XEP-0114) that owns all AMP policy. This
+-- module only does what a component cannot: it diverts every AMP request to
+-- ampd, keeps the original stanza until ampd sends a verdict, then delivers
+-- or forgets it; it routes what ampd re-injects and advertises the features
+-- ampd announced. The wire protocol is docs/PROTOCOL.md of the ampd project
+-- (namespace urn:x-ampd:route:0).
+--
+-- Prosody 0.12, Lua 5.4. Copyright the ampd authors, MIT licensed.
+
+local st = require "util.stanza";
+local jid_split = require "util.jid".split;
+local jid_bare = require "util.jid".bare;
+local jid_host = require "util.jid".host;
+local id_short = require "util.id".short;
+local usermanager_user_exists = require "core.usermanager".user_exists;
+local modulemanager = require "core.modulemanager";
+
+local hosts = prosody.hosts;
+local full_sessions = prosody.full_sessions;
+local core_post_stanza = prosody.core_post_stanza;
+local os_time = os.time;
+local t_sort = table.sort;
+local tostring, tonumber, pairs, ipairs = tostring, tonumber, pairs, ipairs;
+local math_floor, math_max, math_min = math.floor, math.max, math.min;
+
+local xmlns_amp = "http://jabber.org/protocol/amp";
+local xmlns_amp_feature = "http://jabber.org/features/amp";
+local xmlns_route = "urn:x-ampd:route:0";
+local xmlns_forward = "urn:xmpp:forward:0";
+local xmlns_client = "jabber:client";
+
+local HOST = module.host;
+
+-- Options ---------------------------------------------------------------
+
+local COMPONENT = module:get_option_string("ampd_component");
+if not COMPONENT or COMPONENT == "" then
+	module:log("error", "mod_ampd needs ampd_component (the domain of the ampd component) in the VirtualHost section");
+	error("mod_ampd: option ampd_component is required");
+end
+if COMPONENT == HOST then
+	error("mod_ampd: ampd_component must be the component's domain, not the host itself");
+end
+
+local function positive_integer_option(name, default)
+	local value = module:get_option_number(name, default);
+	if not value or value < 1 or value ~= math_floor(value) then
+		error("mod_ampd: option "..name.." must be a positive integer, got "..tostring(module:get_option(name)));
+	end
+	return value;
+end
+
+local MAX_PENDING = positive_integer_option("ampd_max_pending", 10000);
+local PENDING_TIMEOUT = positive_integer_option("ampd_pending_timeout", 60);
+local WHEN_DOWN = module:get_option_string("ampd_when_down", "bounce");
+if WHEN_DOWN ~= "bounce" and WHEN_DOWN ~= "pass" then
+	error("mod_ampd: option ampd_when_down must be \"bounce\" or \"pass\", got "..tostring(WHEN_DOWN));
+end
+
+-- State -----------------------------------------------------------------
+
+-- Retained AMP requests by route id: { stanza, origin, origin_kind,
+-- recipient, offline, time, seq }.
+local pending = {};
+local pending_count = 0;
+local route_prefix = id_short();
+local route_counter = 0;
+
+-- Stanzas this module is posting itself (deliveries, re-injects, replies):
+-- the divert hooks let them pass. Weak keys: an entry never outlives its
+-- stanza even if routing raised an error before it was cleared.
+local being_posted = setmetatable({}, { __mode = "k" });
+
+-- The features ampd announced on its current connection, nil when none.
+local announced = nil;
+
+-- The component ------------------------------------------------------------
+
+local function component_module()
+	return modulemanager.get_module(COMPONENT, "component");
+end
+
+local function component_connected()
+	local mod = component_module();
+	return mod ~= nil and rawget(mod, "connected") == true;
+end
+
+local function component_session()
+	local mod = component_module();
+	local session = mod and rawget(mod, "session");
+	if not session or session.destroyed then return nil; end
+	return session;
+end
+
+local function send_to_component(stanza)
+	local session = component_session();
+	if not session then return false; end
+	session.send(stanza);
+	return true;
+end
+
+-- Decisions (pure: the facts come in as arguments) --------------------------
+
+-- classify_request says what to do with a message seen by a divert hook:
+-- "divert", "ignore" (not ours), "bounce" or "pass" (ampd cannot take it),
+-- with the reason for the log.
+local function classify_request(stanza, facts)
+	if facts.guarded then
+		return "ignore", "posted by mod_ampd itself";
+	end
+	if stanza.attr.type == "error" then
+		return "ignore", "error message";
+	end
+	local amp = stanza:get_child("amp", xmlns_amp);
+	if not amp then
+		return "ignore", "no amp element";
+	end
+	if amp.attr.status then
+		return "ignore", "amp reply (has status)";
+	end
+	if facts.origin_kind == nil then
+		return "ignore", "not from a local client or a remote server";
+	end
+	if not facts.connected then
+		return WHEN_DOWN, "ampd is not connected";
+	end
+	if facts.pending_count >= MAX_PENDING then
+		return WHEN_DOWN, "retained table full";
+	end
+	return "divert", "amp request";
+end
+
+-- classify_recipient gives the route facts of a destination JID.
+local function classify_recipient(to, message_type)
+	local node, host = jid_split(to);
+	local host_session = host and hosts[host];
+	if not host_session then
+		return "remote", "none";
+	end
+	if host_session.type == "component" or not node then
+		return "service", "none";
+	end
+	if not usermanager_user_exists(node, host) then
+		return "unknown", "none";
+	end
+	local storable = message_type ~= "groupchat" and message_type ~= "headline";
+	if storable and modulemanager.is_loaded(host, "offline") then
+		return "local", "store";
+	end
+	return "local", "none";
+end
+
+-- classify_control says whether a message to the host is ampd's control
+-- traffic and whether its sender may send it.
+local function classify_control(stanza, origin, component)
+	local control = stanza:get_child(nil, xmlns_route);
+	if not control then
+		return "ignore", "no ampd control element";
+	end
+	if stanza.attr.type == "error" then
+		return "drop", "error about ampd control traffic";
+	end
+	if component == nil or origin ~= component then
+		return "forbidden", "control element not from the ampd component";
+	end
+	return "handle", "from the ampd component";
+end
+
+-- classify_verdict maps a verdict's action to what the module does.
+local function classify_verdict(action)
+	if action == "deliver" then
+		return "deliver", "verdict deliver";
+	elseif action == "discard" or action == "hold" then
+		return "forget", "verdict "..action;
+	end
+	return "ignore", "unknown verdict action "..tostring(action);
+end
+
+-- Acting ------------------------------------------------------------------
+
+local function post_guarded(stanza, origin, preevents)
+	being_posted[stanza] = true;
+	core_post_stanza(origin, stanza, preevents);
+	being_posted[stanza] = nil;
+end
+
+-- clean_client_ns removes xmlns='jabber:client' from a message taken out of
+-- a <forwarded/> or <verdict/>, as Prosody routes stanzas without xmlns.
+local function clean_client_ns(node)
+	if node.attr.xmlns ~= xmlns_client then return; end
+	node.attr.xmlns = nil;
+	for child in node:childtags() do
+		clean_client_ns(child);
+	end
+end
+
+local function live_origin(origin)
+	if origin.destroyed then return nil; end
+	if origin.type == "c2s" and full_sessions[origin.full_jid] == origin then
+		return origin;
+	end
+	if origin.type == "s2sin" then
+		return origin;
+	end
+	return nil;
+end
+
+local function bounce(stanza, reason)
+	if stanza.attr.type == "error" then return; end
+	local reply = st.error_reply(stanza, "cancel", "service-unavailable", reason);
+	reply.attr.from = HOST;
+	reply.attr.to = stanza.attr.from;
+	post_guarded(reply, hosts[HOST]);
+end
+
+-- deliver posts a retained stanza, from its original session when that is
+-- still there (so carbons and archiving see it as the client's message).
+local function deliver(entry)
+	local origin = live_origin(entry.origin);
+	if origin and origin.type == "c2s" then
+		post_guarded(entry.stanza, origin, true);
+	elseif origin then
+		post_guarded(entry.stanza, origin);
+	else
+		post_guarded(entry.stanza, hosts[HOST]);
+	end
+end
+
+local function stamp_amp(entry)
+	local amp = entry.stanza:get_child("amp", xmlns_amp);
+	amp.attr.from = entry.stanza.attr.from;
+	amp.attr.to = entry.stanza.attr.to;
+end
+
+local function divert_stanza(route_id, entry)
+	local inner = st.clone(entry.stanza);
+	inner.attr.xmlns = xmlns_client;
+	return st.message({ from = HOST, to = COMPONENT, id = route_id })
+		:tag("forwarded", { xmlns = xmlns_forward }):add_child(inner):up()
+		:tag("route", {
+			xmlns = xmlns_route, id = route_id, origin = entry.origin_kind,
+			recipient = entry.recipient, offline = entry.offline,
+		}):up();
+end
+
+local function retain(stanza, origin, origin_kind)
+	route_counter = route_counter + 1;
+	local route_id = route_prefix.."-"..tostring(route_counter);
+	local recipient, offline = classify_recipient(stanza.attr.to, stanza.attr.type);
+	local entry = {
+		stanza = stanza, origin = origin, origin_kind = origin_kind,
+		recipient = recipient, offline = offline, time = os_time(), seq = route_counter,
+	};
+	pending[route_id] = entry;
+	pending_count = pending_count + 1;
+	return route_id, entry;
+end
+
+local function forget(route_id)
+	local entry = pending[route_id];
+	if not entry then return nil; end
+	pending[route_id] = nil;
+	pending_count = pending_count - 1;
+	return entry;
+end
+
+-- Divert hooks --------------------------------------------------------------
+
+local function origin_kind_of(origin, hook_kind)
+	if hook_kind == "c2s" then
+		-- Messages injected by mod_privilege come with a session that has no full_jid.
+		if origin.full_jid then return "c2s"; end
+		return nil;
+	end
+	if origin.type == "s2sin" then return "s2s"; end
+	return nil;
+end
+
+local function on_message(event, hook_kind)
+	local stanza, origin = event.stanza, event.origin;
+	local origin_kind = origin_kind_of(origin, hook_kind);
+	local action, reason = classify_request(stanza, {
+		guarded = being_posted[stanza],
+		origin_kind = origin_kind,
+		connected = component_connected(),
+		pending_count = pending_count,
+	});
+	if action == "ignore" then return nil; end
+	if action == "pass" then
+		module:log("warn", "AMP request from %s passed through unprocessed: %s (%d retained)",
+			tostring(stanza.attr.from), reason, pending_count);
+		return nil;
+	end
+	if action == "bounce" then
+		module:log("warn", "AMP request from %s bounced: %s (%d retained)",
+			tostring(stanza.attr.from), reason, pending_count);
+		bounce(stanza, "AMP processing is unavailable");
+		return true;
+	end
+	if not stanza.attr.to then
+		-- A message to one's own bare JID arrives with 'to' removed.
+		stanza.attr.to = jid_bare(stanza.attr.from);
+	end
+	local route_id, entry = retain(stanza, origin, origin_kind);
+	module:log("debug", "Diverting AMP request %s from %s to %s as %s (%s, %s; %d retained)",
+		tostring(stanza.attr.id), tostring(stanza.attr.from), stanza.attr.to, route_id,
+		entry.recipient, entry.offline, pending_count);
+	send_to_component(divert_stanza(route_id, entry));
+	return true;
+end
+
+local function on_c2s_message(event) return on_message(event, "c2s"); end
+local function on_s2s_message(event) return on_message(event, "s2s"); end
+
+-- Priority 10: after privacy lists and blocking (100 and more), before
+-- archiving (0) and carbons (-0.5), which then see the delivered message.
+module:hook("pre-message/bare", on_c2s_message, 10);
+module:hook("pre-message/full", on_c2s_message, 10);
+module:hook("pre-message/host", on_c2s_message, 10);
+module:hook("message/bare", on_s2s_message, 10);
+module:hook("message/full", on_s2s_message, 10);
+
+-- Control traffic from ampd --------------------------------------------------
+
+local function post_reply(reply)
+	clean_client_ns(reply);
+	local from = reply.attr.from;
+	if from ~= HOST and from ~= COMPONENT then
+		reply.attr.from = HOST;
+	end
+	post_guarded(reply, hosts[HOST]);
+end
+
+local function handle_verdict(verdict)
+	local route_id = verdict.attr.route;
+	local action, reason = classify_verdict(verdict.attr.action);
+	if action == "ignore" then
+		module:log("warn", "Ignoring verdict for %s: %s", tostring(route_id), reason);
+		return;
+	end
+	local entry = route_id and forget(route_id);
+	if not entry then
+		module:log("debug", "Ignoring verdict for unknown route %s", tostring(route_id));
+		return;
+	end
+	local reply = verdict:get_child("message", xmlns_client);
+	if reply then post_reply(reply); end
+	module:log("debug", "Route %s: %s (%d retained)", route_id, reason, pending_count);
+	if action == "deliver" then
+		stamp_amp(entry);
+		deliver(entry);
+	end
+end
+
+local function handle_reinject(reinject)
+	local forwarded = reinject:get_child("forwarded", xmlns_forward);
+	local inner = forwarded and forwarded:get_child("message", xmlns_client);
+	if not inner then
+		module:log("warn", "Ignoring reinject without <forwarded><message/></forwarded>");
+		return;
+	end
+	clean_client_ns(inner);
+	if not inner.attr.from or not inner.attr.to then
+		module:log("warn", "Ignoring reinjected message without from or to");
+		return;
+	end
+	module:log("debug", "Re-injecting message %s from %s to %s",
+		tostring(inner.attr.id), inner.attr.from, inner.attr.to);
+	post_guarded(inner, hosts[HOST]);
+end
+
+local function sorted_pending()
+	local list = {};
+	for route_id, entry in pairs(pending) do
+		list[#list+1] = { route_id = route_id, entry = entry };
+	end
+	t_sort(list, function (a, b) return a.entry.seq < b.entry.seq; end);
+	return list;
+end
+
+local function withdraw_features()
+	if not announced then return; end
+	for _, var in ipairs(announced) do
+		module:remove_item("feature", var);
+	end
+	announced = nil;
+end
+
+local function handle_announce(announce)
+	withdraw_features();
+	local features, seen = {}, {};
+	for feature in announce:childtags("feature", xmlns_route) do
+		local var = feature.attr.var;
+		if var and not seen[var] then
+			seen[var] = true;
+			features[#features+1] = var;
+			module:add_feature(var);
+		end
+	end
+	announced = features;
+	local list = sorted_pending();
+	module:log("info", "ampd announced %d features; re-diverting %d retained requests", #features, #list);
+	for _, item in ipairs(list) do
+		send_to_component(divert_stanza(item.route_id, item.entry));
+	end
+end
+
+local control_handlers = {
+	verdict = handle_verdict,
+	reinject = handle_reinject,
+	announce = handle_announce,
+};
+
+module:hook("message/host", function (event)
+	local stanza, origin = event.stanza, event.origin;
+	local action, reason = classify_control(stanza, origin, component_session());
+	if action == "ignore" then return nil; end
+	if action == "drop" then
+		module:log("debug", "Dropping %s", reason);
+		return true;
+	end
+	if action == "forbidden" then
+		module:log("warn", "Refusing ampd control message from %s: %s", tostring(stanza.attr.from), reason);
+		origin.send(st.error_reply(stanza, "auth", "forbidden", reason));
+		return true;
+	end
+	for child in stanza:childtags(nil, xmlns_route) do
+		local handler = control_handlers[child.name];
+		if handler then
+			handler(child);
+		else
+			module:log("warn", "Unknown ampd control element <%s/>", child.name);
+		end
+	end
+	return true;
+end, 10);
+
+-- Advertising ---------------------------------------------------------------
+
+module:hook("host-disco-info-node", function (event)
+	if event.node ~= xmlns_amp or not announced then return; end
+	for _, var in ipairs(announced) do
+		event.reply:tag("feature", { var = var }):up();
+	end
+	event.exists = true;
+end);
+
+module:hook("stream-features", function (event)
+	-- After authentication and before binding the session is c2s_unbound:
+	-- an authenticated session is one with a username.
+	if not event.origin.username or not announced then return; end
+	event.features:tag("amp", { xmlns = xmlns_amp_feature }):up();
+end);
+
+-- Component connection events -------------------------------------------------
+
+local function on_component_authenticated()
+	module:log("info", "ampd component %s connected (%d retained)", COMPONENT, pending_count);
+end
+
+local function on_component_disconnected(event)
+	module:log("info", "ampd component %s disconnected (%s); %d requests stay retained",
+		COMPONENT, tostring(event and event.reason), pending_count);
+	withdraw_features();
+end
+
+local hooked_component_events = nil;
+local function hook_component_host()
+	local host_session = hosts[COMPONENT];
+	if not host_session or hooked_component_events == host_session.events then return; end
+	hooked_component_events = host_session.events;
+	module:hook_object_event(host_session.events, "component-authenticated", on_component_authenticated);
+	module:hook_object_event(host_session.events, "component-disconnected", on_component_disconnected);
+end
+
+module:hook_global("host-activated", function (host)
+	if host == COMPONENT then hook_component_host(); end
+end);
+hook_component_host();
+
+-- Bounds: the sweep -----------------------------------------------------------
+
+local function expire(route_id, entry)
+	forget(route_id);
+	if WHEN_DOWN == "pass" then
+		deliver(entry);
+	else
+		bounce(entry.stanza, "AMP processing timed out");
+	end
+end
+
+local function sweep()
+	local now = os_time();
+	local expired = {};
+	for route_id, entry in pairs(pending) do
+		if now - entry.time >= PENDING_TIMEOUT then
+			expired[#expired+1] = { route_id = route_id, entry = entry };
+		end
+	end
+	if #expired > 0 then
+		t_sort(expired, function (a, b) return a.entry.seq < b.entry.seq; end);
+		for _, item in ipairs(expired) do
+			expire(item.route_id, item.entry);
+		end
+		module:log("warn", "%d retained AMP requests expired after %d s (%s); %d retained",
+			#expired, PENDING_TIMEOUT, WHEN_DOWN, pending_count);
+	end
+	if component_connected() == false and announced then
+		-- Missed disconnect event: advertise nothing while ampd is away.
+		withdraw_features();
+	end
+end
+
+local SWEEP_INTERVAL = math_max(1, math_min(10, math_floor(PENDING_TIMEOUT / 4)));
+module:add_timer(SWEEP_INTERVAL, function ()
+	sweep();
+	return SWEEP_INTERVAL;
+end);
+
+-- Unloading -------------------------------------------------------------------
+
+function module.unload()
+	withdraw_features();
+	local list = sorted_pending();
+	for _, item in ipairs(list) do
+		expire(item.route_id, item.entry);
+	end
+	if #list > 0 then
+		module:log("warn", "mod_ampd unloaded: %d retained AMP requests answered (%s)", #list, WHEN_DOWN);
+	end
+end
+
+module:log("info", "mod_ampd ready: component %s, max %d retained, timeout %d s, when down: %s",
+	COMPONENT, MAX_PENDING, PENDING_TIMEOUT, WHEN_DOWN);

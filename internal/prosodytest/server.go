@@ -1,0 +1,291 @@
+package prosodytest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// stopTimeout bounds how long Stop waits for Prosody to exit after SIGTERM
+// before it kills the process.
+const stopTimeout = 15 * time.Second
+
+// startTimeout bounds Start when ctx has no deadline.
+const startTimeout = 60 * time.Second
+
+// Server is one running sandbox Prosody.
+type Server struct {
+	// Host is the virtual host; ComponentDomain and Secret are ampd's
+	// component domain and shared secret.
+	Host, ComponentDomain, Secret string
+	// C2SAddr, ComponentAddr and S2SAddr are the loopback host:port of the
+	// client, component and server-to-server listeners.
+	C2SAddr, ComponentAddr, S2SAddr string
+	// Dir holds everything; ConfigPath is the configuration file and
+	// LogPath Prosody's log.
+	Dir, ConfigPath, LogPath string
+
+	opts   Options
+	output string // where Prosody's stdout and stderr go
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+type sandboxPaths struct {
+	config, data, log, pid, output string
+}
+
+func pathsIn(dir string) sandboxPaths {
+	return sandboxPaths{
+		config: filepath.Join(dir, "prosody.cfg.lua"),
+		data:   filepath.Join(dir, "data"),
+		log:    filepath.Join(dir, "prosody.log"),
+		pid:    filepath.Join(dir, "prosody.pid"),
+		output: filepath.Join(dir, "prosody.out"),
+	}
+}
+
+// Start writes the configuration for o into o.Dir, registers o.Users, starts
+// `prosody -F --config FILE` and waits until the c2s and component ports
+// accept connections. The server runs until Stop, independently of ctx,
+// which bounds only the start.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if !Installed() {
+		return nil, errors.New("prosodytest: prosody or mod_privilege is not installed (see scripts/install-prosody.sh)")
+	}
+	if !o.WithoutAmpd {
+		if _, err := os.Stat(filepath.Join(o.ModuleDir, "mod_ampd.lua")); err != nil {
+			return nil, fmt.Errorf("prosodytest: mod_ampd.lua: %w", err)
+		}
+	}
+	ports := []*int{&o.C2SPort, &o.ComponentPort, &o.S2SPort}
+	for _, p := range ports {
+		if *p == 0 {
+			if *p, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	paths := pathsIn(o.Dir)
+	if err := os.MkdirAll(paths.data, 0o755); err != nil {
+		return nil, fmt.Errorf("prosodytest: %w", err)
+	}
+	cfg := configFile(o, o.C2SPort, o.ComponentPort, o.S2SPort, paths)
+	if err := os.WriteFile(paths.config, []byte(cfg), 0o644); err != nil {
+		return nil, fmt.Errorf("prosodytest: %w", err)
+	}
+	s := &Server{
+		Host:            o.Host,
+		ComponentDomain: o.ComponentDomain,
+		Secret:          o.ComponentSecret,
+		C2SAddr:         net.JoinHostPort("127.0.0.1", strconv.Itoa(o.C2SPort)),
+		ComponentAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(o.ComponentPort)),
+		S2SAddr:         net.JoinHostPort("127.0.0.1", strconv.Itoa(o.S2SPort)),
+		Dir:             o.Dir,
+		ConfigPath:      paths.config,
+		LogPath:         paths.log,
+		opts:            o,
+		output:          paths.output,
+	}
+	for user, pass := range o.Users {
+		if err := s.Register(user, pass); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// start runs the process and waits for its listeners.
+func (s *Server) start(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+	}
+	out, err := os.OpenFile(s.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("prosodytest: %w", err)
+	}
+	cmd := exec.Command("prosody", "-F", "--config", s.ConfigPath)
+	cmd.Dir = s.Dir
+	cmd.Stdout = out
+	cmd.Stderr = out
+	// Its own process group, so a terminal's ^C reaches the test binary only.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return fmt.Errorf("prosodytest: start prosody: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		out.Close()
+		close(done)
+	}()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+
+	for _, addr := range []string{s.C2SAddr, s.ComponentAddr} {
+		if err := waitListening(ctx, addr, done); err != nil {
+			_ = s.Stop()
+			return fmt.Errorf("prosodytest: prosody did not come up: %w\n%s", err, s.LogTail(30))
+		}
+	}
+	return nil
+}
+
+// waitListening polls addr until it accepts a connection, the process ends
+// (done closed) or ctx ends.
+func waitListening(ctx context.Context, addr string, done <-chan struct{}) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var d net.Dialer
+		dctx, cancel := context.WithTimeout(ctx, time.Second)
+		conn, err := d.DialContext(dctx, "tcp", addr)
+		cancel()
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("prosody exited before %s accepted connections", addr)
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", addr, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop ends Prosody with SIGTERM and waits for it to exit; after stopTimeout
+// it is killed. Stopping a stopped server is a no-op.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd, s.done = nil, nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		select {
+		case <-done:
+			return nil
+		default:
+		}
+		return fmt.Errorf("prosodytest: stop: %w", err)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	return errors.New("prosodytest: prosody did not exit after SIGTERM and was killed")
+}
+
+// Restart stops Prosody and starts it again with the same configuration,
+// ports and data (registered users stay).
+func (s *Server) Restart(ctx context.Context) error {
+	if err := s.Stop(); err != nil {
+		return err
+	}
+	return s.start(ctx)
+}
+
+// PID returns the process id of the running Prosody, 0 when it is stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	select {
+	case <-s.done:
+		return 0
+	default:
+	}
+	return s.cmd.Process.Pid
+}
+
+// Register creates (or resets the password of) the account user@Host with
+// prosodyctl; the server may be running or stopped.
+func (s *Server) Register(user, pass string) error {
+	return s.prosodyctl("register", user, s.Host, pass)
+}
+
+// Deregister deletes the account user@Host with prosodyctl.
+func (s *Server) Deregister(user string) error {
+	return s.prosodyctl("deluser", user+"@"+s.Host)
+}
+
+func (s *Server) prosodyctl(args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "prosodyctl", append([]string{"--config", s.ConfigPath}, args...)...)
+	cmd.Dir = s.Dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("prosodytest: prosodyctl %s: %w: %s", args[0], err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// LogTail returns the last n lines of Prosody's log followed by the last n
+// lines of what the process printed, for failure messages.
+func (s *Server) LogTail(n int) string {
+	return "--- " + s.LogPath + "\n" + tail(s.LogPath, n) + "--- prosody output\n" + tail(s.output, n)
+}
+
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "(" + err.Error() + ")\n"
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "")
+}
+
+// freePort asks the kernel for a free loopback port. Another process may
+// take it before Prosody binds it; Start then fails visibly.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("prosodytest: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
