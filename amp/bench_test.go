@@ -3,12 +3,9 @@ package amp
 import "testing"
 
 // typicalMessage is a ~600-byte chat message as a client sends it: a body, an extension
-// payload ampd does not know, and a two-rule amp.
+// payload ampd does not know, and a two-rule amp (deliver=stored notify, expire-at drop).
 const typicalMessage = `<message xmlns='jabber:client' from='romeo@montague.example/orchard-4f2a' to='juliet@capulet.example' id='c7a1f0e2-9b3d-4e55-8a61-2f4b9d0c1e77' type='chat' xml:lang='en'>` +
 	`<body>Did my heart love till now? Forswear it, sight! For I ne&apos;er saw true beauty till this night.</body>` +
-	`<active xmlns='http://jabber.org/protocol/chatstates'/>` +
-	`<request xmlns='urn:xmpp:receipts'/>` +
-	`<origin-id xmlns='urn:xmpp:sid:0' id='5a3d1c9e-2f6b-4e8a-9c7d-1b2e3f4a5b6c'/>` +
 	`<x xmlns='urn:example:unknown' kind='sonnet'><line n='1'>Two households</line><line n='2'>both alike in dignity</line></x>` +
 	`<amp xmlns='http://jabber.org/protocol/amp'>` +
 	`<rule action='notify' condition='deliver' value='stored'/>` +

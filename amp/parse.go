@@ -148,7 +148,7 @@ func (p *parser) finish(m *Message, el *Element) {
 	for _, pd := range p.pend[:p.npend] {
 		n += int(pd.ve - pd.vs)
 	}
-	var stack [512]byte
+	var stack [256]byte
 	buf := stack[:0]
 	if n > len(stack) {
 		buf = make([]byte, 0, n)
