@@ -77,6 +77,7 @@ type Manager struct {
 	dueBuf      []deadline
 	timer       Timer
 	timerAt     time.Time
+	timerGen    uint64          // identifies the armed timer
 	unsent      map[uint64]bool // pending steps whose send failed or awaits an ack
 	retry       Timer
 	retryDelay  time.Duration
@@ -169,6 +170,9 @@ func (m *Manager) Recovery() Recovery {
 // existing ID and stores nothing. d is the decision at receipt; a notify rule it met is
 // spent (its notification goes out with the verdict).
 func (m *Manager) Hold(host, route string, msg []byte, received time.Time, d resolver.Decision) (uint64, error) {
+	if d.Verdict != resolver.Hold {
+		return 0, fmt.Errorf("held: verdict %q is not hold", d.Verdict)
+	}
 	h := &heldMessage{rec: store.Record{
 		Host: host, Route: route, Message: slices.Clone(msg),
 		Received: received.UTC(), State: store.Held, Rule: -1,

@@ -190,13 +190,17 @@ func (m *Manager) arm() {
 		m.timer.Stop()
 	}
 	m.timerAt = next
-	m.timer = m.clk.AfterFunc(max(next.Sub(m.clk.Now()), 0), m.onTimer)
+	m.timerGen++
+	gen := m.timerGen
+	m.timer = m.clk.AfterFunc(max(next.Sub(m.clk.Now()), 0), func() { m.onTimer(gen) })
 }
 
-func (m *Manager) onTimer() {
+// onTimer runs the deadlines that are due. A timer that was replaced but had already
+// started (Stop came too late) does nothing, so that it cannot forget its successor.
+func (m *Manager) onTimer(gen uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
+	if m.closed || gen != m.timerGen {
 		return
 	}
 	m.timer = nil
