@@ -1,0 +1,39 @@
+# ampd — build, run a sandbox, test. `make help` lists the targets.
+GO       ?= go
+BIN      := bin/ampd
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SERVER   ?= prosody
+
+.PHONY: help build run test unit integration fuzz bench vet fmt lint clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## build bin/ampd
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ampd
+
+run: build ## install (if missing) and start a sandbox XMPP server on loopback with ampd in front
+	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN)
+
+test: lint unit integration ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit: ## unit tests with the race detector (real servers not needed)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
+
+integration: ## end-to-end tests against real Prosody (installed if missing)
+	bash scripts/install-prosody.sh
+	$(GO) test -count=1 -timeout 30m ./integration/...
+
+fuzz: ## a short run of every fuzz target (FUZZTIME=10s each)
+	bash scripts/fuzz.sh $${FUZZTIME:-10s}
+
+bench: ## benchmarks (numbers go to docs/PERFORMANCE.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./amp ./resolver ./xmlstream
+
+clean:
+	rm -rf bin .sandbox
