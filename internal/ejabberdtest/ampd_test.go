@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
 	"github.com/ampd-xmpp/ampd/route"
@@ -64,7 +65,7 @@ func message(id string) func(c2stest.Stanza) bool {
 
 // TestModule drives mod_ampd through a stand-in component on one server.
 func TestModule(t *testing.T) {
-	s := Start(t, Options{Users: map[string]string{"alice": "pw", "bob": "pw"}})
+	s := startServer(t, Options{Users: map[string]string{"alice": "pw", "bob": "pw"}})
 	stub := connectComponent(t, s)
 	alice := client(t, s, "alice", "pw", "phone")
 	bob := client(t, s, "bob", "pw", "desk")
@@ -73,15 +74,15 @@ func TestModule(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	aliceJID := "alice@" + s.Domain + "/phone"
-	bobBare := "bob@" + s.Domain
+	aliceJID := "alice@" + s.Host + "/phone"
+	bobBare := "bob@" + s.Host
 
 	t.Run("nothing advertised before the announcement", func(t *testing.T) {
 		c := client(t, s, "alice", "pw", "early")
 		if strings.Contains(string(c.Features()), nsAMPFeature) {
 			t.Errorf("stream features before announce: %s", c.Features())
 		}
-		info, err := c.IQ(ctxFor(t), fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Domain, nsDiscoInfo))
+		info, err := c.IQ(ctxFor(t), fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Host, nsDiscoInfo))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,9 +99,9 @@ func TestModule(t *testing.T) {
 			t.Errorf("no amp stream feature after announce: %s", c.Features())
 		}
 		for _, node := range []string{"", nsAMP} {
-			query := fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s' node='%s'/></iq>`, s.Domain, nsDiscoInfo, node)
+			query := fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s' node='%s'/></iq>`, s.Host, nsDiscoInfo, node)
 			if node == "" {
-				query = fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Domain, nsDiscoInfo)
+				query = fmt.Sprintf(`<iq type='get' to='%s'><query xmlns='%s'/></iq>`, s.Host, nsDiscoInfo)
 			}
 			info, err := c.IQ(ctxFor(t), query)
 			if err != nil {
@@ -119,9 +120,9 @@ func TestModule(t *testing.T) {
 			to, recipient, offline string
 		}{
 			{bobBare, "local", "store"},
-			{"nobody@" + s.Domain, "unknown", "none"},
-			{s.Domain, "service", "none"},
-			{s.Component, "service", "none"},
+			{"nobody@" + s.Host, "unknown", "none"},
+			{s.Host, "service", "none"},
+			{s.ComponentDomain, "service", "none"},
 			{"someone@remote.example", "remote", "none"},
 		}
 		for i, tc := range tests {
@@ -131,16 +132,16 @@ func TestModule(t *testing.T) {
 			}
 			d := expectDivert(t, stub, id)
 			inner, _ := parseRoot(d.Message)
-			if d.Host != s.Domain || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline ||
+			if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline ||
 				inner.attrs["from"] != aliceJID || inner.attrs["to"] != tc.to {
 				t.Errorf("to %s: got host=%s origin=%s recipient=%s offline=%s from=%s to=%s; want %s c2s %s %s %s %s",
 					tc.to, d.Host, d.Origin, d.Recipient, d.Offline, inner.attrs["from"], inner.attrs["to"],
-					s.Domain, tc.recipient, tc.offline, aliceJID, tc.to)
+					s.Host, tc.recipient, tc.offline, aliceJID, tc.to)
 			}
 			if _, ok := findElement(d.Message, "jabber:client", "body"); !ok {
 				t.Errorf("inner message lost its body or namespace: %s", d.Message)
 			}
-			stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Discard, nil))
+			stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, nil))
 		}
 	})
 
@@ -149,7 +150,7 @@ func TestModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := expectDivert(t, stub, "deliver1")
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
 		got, err := bob.Expect(ctxFor(t), message("deliver1"))
 		if err != nil {
 			t.Fatal(err)
@@ -163,7 +164,7 @@ func TestModule(t *testing.T) {
 		}
 		stub.expectNone(t, "second divert of deliver1", isDivertOf("deliver1"))
 		// A second verdict for the same route is ignored.
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
 		if err := bob.ExpectNone(ctxFor(t), quiet, message("deliver1")); err != nil {
 			t.Error(err)
 		}
@@ -176,14 +177,14 @@ func TestModule(t *testing.T) {
 		d := expectDivert(t, stub, "discard1")
 		reply := fmt.Sprintf(`<message xmlns='jabber:client' from='mallory@%s' to='%s' id='discard1'>`+
 			`<amp xmlns='%s' status='alert' from='%s' to='%s'><rule condition='deliver' action='alert' value='stored'/></amp></message>`,
-			s.Domain, aliceJID, nsAMP, bobBare, aliceJID)
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Discard, []byte(reply)))
+			s.Host, aliceJID, nsAMP, bobBare, aliceJID)
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, []byte(reply)))
 		got, err := alice.Expect(ctxFor(t), message("discard1"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.From != s.Domain {
-			t.Errorf("reply from %q, want the host %q (a reply's from is HOST or COMPONENT)", got.From, s.Domain)
+		if got.From != s.Host {
+			t.Errorf("reply from %q, want the host %q (a reply's from is HOST or COMPONENT)", got.From, s.Host)
 		}
 		if amp, ok := findElement(got.InContext(), nsAMP, "amp"); !ok || amp["status"] != "alert" {
 			t.Errorf("reply: %s", got.Raw)
@@ -194,8 +195,8 @@ func TestModule(t *testing.T) {
 	})
 
 	t.Run("verdict for an unknown route is ignored with its reply", func(t *testing.T) {
-		reply := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='ghost'><body>x</body></message>`, s.Domain, aliceJID)
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, "no-such-route", route.Deliver, []byte(reply)))
+		reply := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='ghost'><body>x</body></message>`, s.Host, aliceJID)
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, "no-such-route", route.Deliver, []byte(reply)))
 		if err := alice.ExpectNone(ctxFor(t), quiet, message("ghost")); err != nil {
 			t.Error(err)
 		}
@@ -206,7 +207,7 @@ func TestModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := expectDivert(t, stub, "forged1")
-		forged := fmt.Sprintf(`<message to='%s' id='forge'><verdict xmlns='%s' route='%s' action='deliver'/></message>`, s.Domain, route.NS, d.ID)
+		forged := fmt.Sprintf(`<message to='%s' id='forge'><verdict xmlns='%s' route='%s' action='deliver'/></message>`, s.Host, route.NS, d.ID)
 		if err := alice.SendRaw(forged); err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +222,7 @@ func TestModule(t *testing.T) {
 			t.Error(err)
 		}
 		// The route is still pending: the component's verdict still works.
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, d.ID, route.Deliver, nil))
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
 		if _, err := bob.Expect(ctxFor(t), message("forged1")); err != nil {
 			t.Error(err)
 		}
@@ -230,7 +231,7 @@ func TestModule(t *testing.T) {
 	t.Run("reinject routes the message as is and never diverts it", func(t *testing.T) {
 		msg := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='reinject1' type='chat'><body>released</body>`+
 			`<amp xmlns='%s'><rule condition='deliver' action='notify' value='stored'/></amp></message>`, aliceJID, bobBare, nsAMP)
-		stub.send(t, route.AppendReinject(nil, s.Component, s.Domain, []byte(msg)))
+		stub.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, []byte(msg)))
 		got, err := bob.Expect(ctxFor(t), message("reinject1"))
 		if err != nil {
 			t.Fatal(err)
@@ -246,12 +247,12 @@ func TestModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := expectDivert(t, stub, "again1")
-		stub.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, announced))
+		stub.send(t, route.AppendAnnounce(nil, s.ComponentDomain, s.Host, announced))
 		second := expectDivert(t, stub, "again1")
 		if second.ID != first.ID {
 			t.Errorf("re-divert has route id %q, want %q", second.ID, first.ID)
 		}
-		stub.send(t, route.AppendVerdict(nil, s.Component, s.Domain, first.ID, route.Deliver, nil))
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, first.ID, route.Deliver, nil))
 		if _, err := bob.Expect(ctxFor(t), message("again1")); err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +263,7 @@ func TestModule(t *testing.T) {
 // presence: users online before the component connects, and sessions that
 // end without an unavailable presence.
 func TestPresenceGaps(t *testing.T) {
-	s := Start(t, Options{Users: map[string]string{"alice": "pw"}})
+	s := startServer(t, Options{Users: map[string]string{"alice": "pw"}})
 	alice := client(t, s, "alice", "pw", "phone")
 	if err := alice.Presence(5); err != nil {
 		t.Fatal(err)
@@ -275,7 +276,7 @@ func TestPresenceGaps(t *testing.T) {
 	stub := connectComponent(t, s)
 	raw := stub.expect(t, "presence of alice", stanzaFrom("presence", alice.JID, ""))
 	r, _ := parseRoot(raw)
-	if r.attrs["type"] != "" || r.attrs["to"] != s.Component {
+	if r.attrs["type"] != "" || r.attrs["to"] != s.ComponentDomain {
 		t.Errorf("presence: %s", raw)
 	}
 	if !strings.Contains(string(raw), "<priority>5</priority>") {
@@ -291,13 +292,13 @@ func TestPresenceGaps(t *testing.T) {
 func TestComponentDown(t *testing.T) {
 	for _, mode := range []string{"bounce", "pass"} {
 		t.Run(mode, func(t *testing.T) {
-			s := Start(t, Options{WhenDown: mode, Users: map[string]string{"alice": "pw", "bob": "pw"}})
+			s := startServer(t, Options{WhenDown: mode, Users: map[string]string{"alice": "pw", "bob": "pw"}})
 			alice := client(t, s, "alice", "pw", "phone")
 			bob := client(t, s, "bob", "pw", "desk")
 			if err := bob.Presence(1); err != nil {
 				t.Fatal(err)
 			}
-			if err := alice.SendRaw(ampMessage("bob@"+s.Domain, "down1")); err != nil {
+			if err := alice.SendRaw(ampMessage("bob@"+s.Host, "down1")); err != nil {
 				t.Fatal(err)
 			}
 			switch mode {
@@ -328,18 +329,37 @@ func TestComponentDown(t *testing.T) {
 // TestModuleInstall loads mod_ampd the offline way the README describes
 // (ejabberdctl module_install) and checks that it runs.
 func TestModuleInstall(t *testing.T) {
-	s := Start(t, Options{ModuleInstall: true, Users: map[string]string{"alice": "pw"}})
+	s := startServer(t, Options{ModuleInstall: true, Users: map[string]string{"alice": "pw"}})
 	stub := connectComponent(t, s)
 	stub.announce(t, s, announced)
 	alice := client(t, s, "alice", "pw", "phone")
 	if !strings.Contains(string(alice.Features()), nsAMPFeature) {
 		t.Errorf("no amp stream feature after announce: %s", alice.Features())
 	}
-	if err := alice.SendRaw(ampMessage("alice@"+s.Domain, "installed1")); err != nil {
+	if err := alice.SendRaw(ampMessage("alice@"+s.Host, "installed1")); err != nil {
 		t.Fatal(err)
 	}
 	d := expectDivert(t, stub, "installed1")
 	if d.Recipient != "local" {
 		t.Errorf("recipient %q, want local", d.Recipient)
 	}
+
+	// The installed module and the accounts survive a restart.
+	if err := s.Restart(ctxFor(t)); err != nil {
+		t.Fatal(err)
+	}
+	if s.PID() == 0 {
+		t.Error("PID is 0 after restart")
+	}
+	select {
+	case <-stub.connected: // the component reconnects by itself
+	case <-time.After(testTimeout):
+		t.Fatal("component did not reconnect after the restart")
+	}
+	stub.announce(t, s, announced)
+	alice = client(t, s, "alice", "pw", "phone")
+	if err := alice.SendRaw(ampMessage("alice@"+s.Host, "installed2")); err != nil {
+		t.Fatal(err)
+	}
+	expectDivert(t, stub, "installed2")
 }

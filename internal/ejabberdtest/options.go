@@ -1,50 +1,106 @@
 package ejabberdtest
 
-import "time"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
 
 // Options configures a sandbox server. Zero fields take the defaults shown.
+// The names are those of prosodytest.Options, so that one suite can run
+// against both servers.
 type Options struct {
-	// Domain is the virtual host (default "localhost").
-	Domain string
-	// Component is the domain of ampd's component (default "amp.localhost").
-	Component string
-	// ComponentSecret is the component's shared secret (default "secret").
+	// Dir holds the configuration, spool, logs and compiled module
+	// (required; e.g. t.TempDir()). When running as root its ancestors
+	// below the system temporary directory are made searchable (o+x) for
+	// the ejabberd user, which the node runs as.
+	Dir string
+	// Host is the virtual host (default "localhost").
+	Host string
+	// ComponentDomain is the domain of ampd's component (default "amp." + Host).
+	ComponentDomain string
+	// ComponentSecret is the component's shared secret (default: random).
 	ComponentSecret string
-	// Users are the accounts to register before the test runs (name → password).
+	// C2SPort, ComponentPort and S2SPort are loopback ports; 0 picks a free
+	// one. The s2s listener exists, but s2s is denied (s2s_access: none)
+	// unless ExtraGlobalConfig sets s2s_access.
+	C2SPort, ComponentPort, S2SPort int
+	// ModuleDir is the directory holding mod_ampd.erl and mod_ampd.spec
+	// (default contrib/ejabberd of the repository).
+	ModuleDir string
+	// ExtraHostConfig is added to host_config for Host (YAML keys at the
+	// level of that host's options, unindented); ExtraGlobalConfig is
+	// appended to ejabberd.yml at the top level.
+	ExtraHostConfig   string
+	ExtraGlobalConfig string
+	// Users are the accounts to register at start (name → password).
 	Users map[string]string
-
-	// WhenDown is mod_ampd's when_down option: "bounce" (default) or "pass".
-	WhenDown string
-	// MaxPending is mod_ampd's max_pending option (default 10000).
-	MaxPending int
-	// PendingTimeout is mod_ampd's pending_timeout option (default 60 s,
-	// rounded down to whole seconds, at least 1 s).
-	PendingTimeout time.Duration
-	// WithoutOffline leaves mod_offline out of the configuration, so that
-	// diverts report offline='none'.
+	// WithoutOffline leaves mod_offline out, so that diverts report
+	// offline='none'.
 	WithoutOffline bool
-	// WithoutAmpd leaves mod_ampd out of the configuration.
+	// WithoutAmpd leaves mod_ampd out (a plain ejabberd with the component).
 	WithoutAmpd bool
+	// WhenDown is mod_ampd's when_down: "bounce" (default) or "pass".
+	WhenDown string
+	// MaxPending is max_pending (0: the module's default, 10000).
+	MaxPending int
+	// PendingTimeout is pending_timeout, in whole seconds (0: the module's
+	// default, 60 s; anything else at least 1 s).
+	PendingTimeout time.Duration
+	// LogLevel is ejabberd's loglevel (default "info"; "debug" logs every
+	// stanza).
+	LogLevel string
 	// ModuleInstall loads mod_ampd the way contrib/ejabberd/README.md
-	// describes for an offline install: its sources are put under
+	// describes for an offline install: the sources are laid out under
 	// CONTRIB_MODULES_PATH/sources and Start runs "ejabberdctl
-	// module_install mod_ampd" once the node is up. Otherwise the module is
-	// compiled by Start and found through "-pa" in ERL_OPTIONS.
+	// module_install mod_ampd" once the node is up. Otherwise Start
+	// compiles the module with erlc and the node finds it through "-pa" in
+	// ERL_OPTIONS.
 	ModuleInstall bool
 }
 
-func (o Options) withDefaults() Options {
-	if o.Domain == "" {
-		o.Domain = "localhost"
+// withDefaults returns o with its zero fields filled in, ports excepted.
+func (o Options) withDefaults() (Options, error) {
+	if o.Dir == "" {
+		return o, errors.New("ejabberdtest: Options.Dir is required")
 	}
-	if o.Component == "" {
-		o.Component = "amp.localhost"
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return o, fmt.Errorf("ejabberdtest: %w", err)
+	}
+	o.Dir = dir
+	if o.Host == "" {
+		o.Host = "localhost"
+	}
+	if o.ComponentDomain == "" {
+		o.ComponentDomain = "amp." + o.Host
 	}
 	if o.ComponentSecret == "" {
-		o.ComponentSecret = "secret"
+		var b [12]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return o, fmt.Errorf("ejabberdtest: %w", err)
+		}
+		o.ComponentSecret = hex.EncodeToString(b[:])
 	}
-	if o.WhenDown == "" {
+	if o.ModuleDir == "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return o, err
+		}
+		o.ModuleDir = filepath.Join(root, "contrib", "ejabberd")
+	}
+	if o.ModuleDir, err = filepath.Abs(o.ModuleDir); err != nil {
+		return o, fmt.Errorf("ejabberdtest: %w", err)
+	}
+	switch o.WhenDown {
+	case "":
 		o.WhenDown = "bounce"
+	case "bounce", "pass":
+	default:
+		return o, fmt.Errorf("ejabberdtest: WhenDown must be \"bounce\" or \"pass\", not %q", o.WhenDown)
 	}
 	if o.MaxPending == 0 {
 		o.MaxPending = 10000
@@ -55,5 +111,8 @@ func (o Options) withDefaults() Options {
 	case o.PendingTimeout < time.Second:
 		o.PendingTimeout = time.Second
 	}
-	return o
+	if o.LogLevel == "" {
+		o.LogLevel = "info"
+	}
+	return o, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,8 +52,8 @@ func connectComponent(t *testing.T, s *Server) *stubComponent {
 	stub := &stubComponent{connected: make(chan struct{}, 1), stanzas: make(chan []byte, 1024)}
 	stub.client = component.New(component.Config{
 		Address: s.ComponentAddr,
-		Domain:  s.Component,
-		Secret:  s.ComponentSecret,
+		Domain:  s.ComponentDomain,
+		Secret:  s.Secret,
 	}, stub)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -194,7 +195,7 @@ func client(t *testing.T, s *Server, user, password, resource string) *c2stest.C
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := c2stest.Dial(ctx, s.C2SAddr, user, s.Domain, password, resource)
+	c, err := c2stest.Dial(ctx, s.C2SAddr, user, s.Host, password, resource)
 	if err != nil {
 		t.Fatalf("dial %s: %v\n%s", user, err, s.LogTail(40))
 	}
@@ -213,13 +214,51 @@ func ctxFor(t *testing.T) context.Context {
 // answer to a later disco query means the announcement is in effect.
 func (c *stubComponent) announce(t *testing.T, s *Server, features []string) {
 	t.Helper()
-	c.send(t, route.AppendAnnounce(nil, s.Component, s.Domain, features))
+	c.send(t, route.AppendAnnounce(nil, s.ComponentDomain, s.Host, features))
 	c.syncs++
 	id := fmt.Sprintf("sync%d", c.syncs)
 	c.send(t, []byte(fmt.Sprintf(`<iq type='get' id='%s' from='%s' to='%s'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`,
-		id, s.Component, s.Domain)))
+		id, s.ComponentDomain, s.Host)))
 	c.expect(t, "answer to "+id, func(raw []byte) bool {
 		r, err := parseRoot(raw)
 		return err == nil && r.name == "iq" && r.attrs["id"] == id
 	})
+}
+
+var (
+	installOnce sync.Once
+	installErr  error
+)
+
+// startServer starts a sandbox for the test, installing ejabberd first if
+// needed, and skips the test only when ejabberd cannot be installed.
+func startServer(t *testing.T, o Options) *Server {
+	t.Helper()
+	installOnce.Do(func() {
+		var log strings.Builder
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := EnsureInstalled(ctx, &log); err != nil {
+			installErr = fmt.Errorf("%w\n%s", err, log.String())
+		}
+	})
+	if installErr != nil {
+		t.Skipf("ejabberd is not installed and could not be: %v", installErr)
+	}
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	s, err := Start(ctxFor(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("ejabberd log tail:\n%s", s.LogTail(80))
+		}
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
 }
