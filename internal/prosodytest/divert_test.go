@@ -144,7 +144,7 @@ func TestVerdictDeliverStampsAmp(t *testing.T) {
 		}
 		d := comp.expectDivert(t, tc.id)
 		comp.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
-		got := expectClient(t, bob, c2stest.Named("message"), c2stest.WithID(tc.id))
+		got := expectClient(t, bob, message, c2stest.WithID(tc.id))
 		from, to := ampAttrs(t, got.Child(nsAMP, "amp"))
 		if got.From != alice.JID || from != alice.JID || to != tc.to || got.ChildText(c2stest.NSClient, "body") != "hello "+tc.id {
 			t.Errorf("bob got %s; want from %s, amp from %s to %s", got, alice.JID, alice.JID, tc.to)
@@ -169,7 +169,7 @@ func TestSelfMessage(t *testing.T) {
 		t.Fatalf("inner to = %q; want alice@localhost: %s", inner.To, d.Message)
 	}
 	comp.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
-	got := expectClient(t, alice, c2stest.Named("message"), c2stest.WithID("self1"))
+	got := expectClient(t, alice, message, c2stest.WithID("self1"))
 	if from, to := ampAttrs(t, got.Child(nsAMP, "amp")); from != alice.JID || to != "alice@localhost" {
 		t.Errorf("amp stamp from %q to %q: %s", from, to, got)
 	}

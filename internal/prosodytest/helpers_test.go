@@ -299,3 +299,10 @@ func (c *stub) announce(t *testing.T, s *Server, features ...string) {
 	t.Helper()
 	c.send(t, route.AppendAnnounce(nil, s.ComponentDomain, s.Host, features))
 }
+
+// message matches a message that is not mod_privilege's announcement: when
+// mod_privilege is loaded on the VirtualHost, every client gets an empty
+// <privilege xmlns='urn:xmpp:privilege:2'/> message after its initial presence.
+func message(st c2stest.Stanza) bool {
+	return st.Name == "message" && !st.Has(route.NSPrivilege2, "privilege")
+}
