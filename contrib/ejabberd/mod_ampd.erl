@@ -61,6 +61,7 @@
 -define(EXPIRY_TICK_MS, 1000).
 
 -record(pending, {id :: binary(),
+		  seq :: pos_integer(),
 		  packet :: message(),
 		  origin :: {c2s, pid()} | s2s,
 		  recipient :: local | unknown | remote | service,
@@ -180,8 +181,17 @@ handle_info(expire, Host) ->
 handle_info(_Info, Host) ->
     {noreply, Host}.
 
+%% Nothing retained is lost silently when the module stops: each request is
+%% answered as if ampd were down.
 terminate(_Reason, Host) ->
-    remove_hooks(Host).
+    remove_hooks(Host),
+    lists:foreach(
+      fun(#pending{packet = Msg, origin = Origin}) ->
+	      catch case when_down(Host, Msg, ?T("AMP module stopped")) of
+			pass -> route_guarded(Msg, Origin);
+			bounced -> ok
+		    end
+      end, lists:keysort(#pending.seq, ets:tab2list(pending_table(Host)))).
 
 code_change(_OldVsn, Host, _Extra) ->
     {ok, Host}.
@@ -295,8 +305,9 @@ divert(Host, Msg, Origin) ->
     Full = ets:info(pending_table(Host), size) >= opt(Host, max_pending),
     case component_up(Host) andalso not Full of
 	true ->
-	    {Recipient, Offline} = recipient_facts(Msg#message.to),
-	    Entry = #pending{id = next_route_id(Host), packet = Msg,
+	    {Recipient, Offline} = recipient_facts(Msg),
+	    {Id, Seq} = next_route_id(Host),
+	    Entry = #pending{id = Id, seq = Seq, packet = Msg,
 			     origin = Origin, recipient = Recipient,
 			     offline = Offline, since = now_ms()},
 	    ets:insert(pending_table(Host), Entry),
@@ -309,30 +320,37 @@ divert(Host, Msg, Origin) ->
     end.
 
 when_down(Host, Msg) ->
+    when_down(Host, Msg, ?T("AMP processing is unavailable")).
+
+when_down(Host, Msg, Reason) ->
     case opt(Host, when_down) of
 	bounce ->
-	    bounce(Msg),
+	    bounce(Host, Msg, Reason),
 	    bounced;
 	pass ->
 	    pass
     end.
 
-bounce(Msg) ->
-    Txt = ?T("AMP processing is unavailable"),
-    ejabberd_router:route_error(
-      Msg, xmpp:err_service_unavailable(Txt, xmpp:get_lang(Msg))).
+%% The error comes from the host: it is the server, not the recipient, that
+%% cannot honour the sender's rules.
+bounce(Host, Msg, Txt) ->
+    Err = xmpp:make_error(
+	    Msg, xmpp:err_service_unavailable(Txt, xmpp:get_lang(Msg))),
+    ejabberd_router:route(guard(xmpp:set_from(Err, jid:make(Host)))).
 
+%% -> {RouteId, Seq}
 next_route_id(Host) ->
     N = ets:update_counter(status_table(Host), route_counter, 1),
     Prefix = status(Host, route_prefix, <<>>),
-    <<Prefix/binary, "-", (integer_to_binary(N))/binary>>.
+    {<<Prefix/binary, "-", (integer_to_binary(N))/binary>>, N}.
 
 now_ms() -> erlang:monotonic_time(millisecond).
 
 %% recipient: local (an existing account here), unknown (a local host, no
 %% such account), remote (another server), service (the host itself or a
 %% component of this server).
-recipient_facts(#jid{luser = User, lserver = Domain}) ->
+recipient_facts(#message{to = #jid{luser = User, lserver = Domain},
+			 type = Type}) ->
     Recipient =
 	case {ejabberd_router:is_my_host(Domain),
 	      ejabberd_router:is_my_route(Domain), User} of
@@ -345,7 +363,8 @@ recipient_facts(#jid{luser = User, lserver = Domain}) ->
 	    {false, true, _} -> service;
 	    {false, false, _} -> remote
 	end,
-    Offline = case Recipient == local andalso
+    Storable = Type /= groupchat andalso Type /= headline,
+    Offline = case Recipient == local andalso Storable andalso
 		  gen_mod:is_loaded(Domain, mod_offline) of
 		  true -> store;
 		  false -> none
@@ -384,7 +403,8 @@ expire_pending(Host) ->
 		  [_] ->
 		      ?INFO_MSG("mod_ampd: no verdict for route ~ts in time",
 				[Id]),
-		      case when_down(Host, Msg) of
+		      case when_down(Host, Msg,
+				     ?T("AMP processing timed out")) of
 			  pass -> route_guarded(Msg, Origin);
 			  bounced -> ok
 		      end
@@ -429,16 +449,25 @@ handle_control(Host, #xmlel{name = <<"verdict">>} = El) ->
     end;
 handle_control(_Host, #xmlel{name = <<"reinject">>} = El) ->
     case forwarded_message(El) of
-	{ok, Msg} -> ejabberd_router:route(guard(Msg));
+	{ok, #message{from = #jid{}} = Msg} -> ejabberd_router:route(guard(Msg));
 	error -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
     end;
 handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
     Features = [fxml:get_tag_attr_s(<<"var">>, F)
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
-    set_status(Host, features, [F || F <- Features, F /= <<>>]),
+    set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
     redivert_all(Host);
 handle_control(_Host, _El) ->
     ok.
+
+dedupe(List) ->
+    lists:reverse(
+      lists:foldl(fun(X, Acc) ->
+			  case lists:member(X, Acc) of
+			      true -> Acc;
+			      false -> [X | Acc]
+			  end
+		  end, [], List)).
 
 action(<<"deliver">>) -> {ok, deliver};
 action(<<"discard">>) -> {ok, discard};
@@ -460,7 +489,8 @@ handle_verdict(Host, Id, Action, El) ->
     end.
 
 post_reply(Host, Verdict) ->
-    case [C || #xmlel{name = <<"message">>} = C <- Verdict#xmlel.children] of
+    case [C || #xmlel{name = <<"message">>} = C <- Verdict#xmlel.children,
+	       fxml:get_tag_attr_s(<<"xmlns">>, C) == ?NS_CLIENT] of
 	[] -> ok;
 	[ReplyEl | _] ->
 	    case decode_message(ReplyEl) of
@@ -485,7 +515,8 @@ reply_from(Host, _) ->
 forwarded_message(El) ->
     case find_child(<<"forwarded">>, ?NS_FORWARDED, El#xmlel.children) of
 	{ok, Fwd} ->
-	    case [M || #xmlel{name = <<"message">>} = M <- Fwd#xmlel.children] of
+	    case [M || #xmlel{name = <<"message">>} = M <- Fwd#xmlel.children,
+		       fxml:get_tag_attr_s(<<"xmlns">>, M) == ?NS_CLIENT] of
 		[M | _] -> decode_message(M);
 		[] -> error
 	    end;
@@ -557,9 +588,10 @@ c2s_handle_info(#{lserver := Host, lang := Lang} = State,
 c2s_handle_info(State, _Info) ->
     State.
 
+%% In the order they arrived, as ampd would have seen them the first time.
 redivert_all(Host) ->
-    ets:foldl(fun(Entry, ok) -> send_divert(Host, Entry), ok end,
-	      ok, pending_table(Host)).
+    Entries = lists:keysort(#pending.seq, ets:tab2list(pending_table(Host))),
+    lists:foreach(fun(Entry) -> send_divert(Host, Entry) end, Entries).
 
 %%%===================================================================
 %%% Advertising what ampd announced

@@ -307,8 +307,8 @@ func TestComponentDown(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.Type != "error" || got.Find(nsStanzas, "service-unavailable") == nil {
-					t.Errorf("got %s, want a service-unavailable error", got.Raw)
+				if got.Type != "error" || got.From != s.Host || got.Find(nsStanzas, "service-unavailable") == nil {
+					t.Errorf("got %s, want a service-unavailable error from the host", got.Raw)
 				}
 				if err := bob.ExpectNone(ctxFor(t), quiet, message("down1")); err != nil {
 					t.Error(err)
@@ -362,4 +362,31 @@ func TestModuleInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectDivert(t, stub, "installed2")
+}
+
+// TestBounds checks max_pending and pending_timeout: past the bound a new
+// request is bounced at once, and a request without a verdict is bounced
+// when it expires.
+func TestBounds(t *testing.T) {
+	s := startServer(t, Options{MaxPending: 1, PendingTimeout: time.Second, Users: map[string]string{"alice": "pw", "bob": "pw"}})
+	stub := connectComponent(t, s)
+	alice := client(t, s, "alice", "pw", "phone")
+	bob := "bob@" + s.Host
+	if err := alice.SendRaw(ampMessage(bob, "kept")); err != nil {
+		t.Fatal(err)
+	}
+	expectDivert(t, stub, "kept")
+	if err := alice.SendRaw(ampMessage(bob, "overflow")); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"overflow", "kept"} { // the full table at once, then the expiry
+		got, err := alice.Expect(ctxFor(t), message(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != "error" || got.Find(nsStanzas, "service-unavailable") == nil {
+			t.Errorf("%s: got %s, want a service-unavailable error", id, got.Raw)
+		}
+	}
+	stub.expectNone(t, "divert of the request past the bound", isDivertOf("overflow"))
 }
