@@ -12,7 +12,6 @@
 local st = require "util.stanza";
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
-local jid_host = require "util.jid".host;
 local id_short = require "util.id".short;
 local usermanager_user_exists = require "core.usermanager".user_exists;
 local modulemanager = require "core.modulemanager";
@@ -22,7 +21,7 @@ local full_sessions = prosody.full_sessions;
 local core_post_stanza = prosody.core_post_stanza;
 local os_time = os.time;
 local t_sort = table.sort;
-local tostring, tonumber, pairs, ipairs = tostring, tonumber, pairs, ipairs;
+local tostring, pairs, ipairs, rawget, setmetatable, error = tostring, pairs, ipairs, rawget, setmetatable, error;
 local math_floor, math_max, math_min = math.floor, math.max, math.min;
 
 local xmlns_amp = "http://jabber.org/protocol/amp";
