@@ -41,7 +41,11 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 	}
 	w("pidfile = %s", q(paths.pid))
 	w("data_path = %s", q(paths.data))
-	w("plugin_paths = { %s }", q(o.ModuleDir))
+	plugins := []string{q(o.ModuleDir)}
+	for _, p := range o.ExtraPluginPaths {
+		plugins = append(plugins, q(p))
+	}
+	w("plugin_paths = { %s }", strings.Join(plugins, ", "))
 	w("log = { { levels = { min = %s }, to = \"file\", filename = %s } }", q(o.LogLevel), q(paths.log))
 	w("interfaces = { \"127.0.0.1\" }")
 	w("local_interfaces = { \"127.0.0.1\" }")

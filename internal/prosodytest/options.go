@@ -24,6 +24,8 @@ type Options struct {
 	// ModuleDir is the directory holding mod_ampd.lua (default
 	// contrib/prosody of the repository).
 	ModuleDir string
+	// ExtraPluginPaths are more directories of Prosody modules (e.g. test-only ones).
+	ExtraPluginPaths []string
 	// ExtraHostConfig is appended to the VirtualHost section, ExtraGlobalConfig
 	// to the global section (Lua, as Prosody's config file takes it).
 	ExtraHostConfig   string
@@ -83,6 +85,11 @@ func (o Options) withDefaults() (Options, error) {
 	case "", "bounce", "pass":
 	default:
 		return o, fmt.Errorf("prosodytest: WhenDown must be \"bounce\" or \"pass\", not %q", o.WhenDown)
+	}
+	for i, p := range o.ExtraPluginPaths {
+		if o.ExtraPluginPaths[i], err = filepath.Abs(p); err != nil {
+			return o, fmt.Errorf("prosodytest: %w", err)
+		}
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "debug"
