@@ -170,6 +170,35 @@ func TestModule(t *testing.T) {
 		}
 	})
 
+	t.Run("delivery runs the sender's carbons, not before the verdict", func(t *testing.T) {
+		tablet := client(t, s, "alice", "pw", "tablet")
+		if err := tablet.Presence(0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tablet.IQ(ctxFor(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.SendRaw(ampMessage(bobBare, "carbon1")); err != nil {
+			t.Fatal(err)
+		}
+		d := expectDivert(t, stub, "carbon1")
+		isCarbon := c2stest.All(c2stest.Named("message"), c2stest.WithChild("urn:xmpp:carbons:2", "sent"))
+		if err := tablet.ExpectNone(ctxFor(t), quiet, isCarbon); err != nil {
+			t.Errorf("carbon before the verdict: %v", err)
+		}
+		stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
+		got, err := tablet.Expect(ctxFor(t), isCarbon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(got.Raw), "carbon1") {
+			t.Errorf("carbon is not of the delivered message: %s", got.Raw)
+		}
+		if _, err := bob.Expect(ctxFor(t), message("carbon1")); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("discard posts the reply from the host", func(t *testing.T) {
 		if err := alice.SendRaw(ampMessage(bobBare, "discard1")); err != nil {
 			t.Fatal(err)
