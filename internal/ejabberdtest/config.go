@@ -75,6 +75,7 @@ modules:
   mod_roster: {}
   mod_disco: {}
   mod_carboncopy: {}
+  mod_s2s_dialback: {}
   mod_privilege:
     roster:
       get: ampd_component
@@ -102,6 +103,14 @@ modules:
 	}
 	return b.String()
 }
+
+// inetrc configures the Erlang resolver (ERL_INETRC), which ejabberd uses
+// for s2s SRV records: it may only ask a DNS server on loopback, so no query
+// leaves the machine. (Address lookups go through getaddrinfo instead.)
+const inetrc = `{lookup, [file, native]}.
+{resolv_conf, ""}.
+{nameserver, {127,0,0,1}, 53}.
+`
 
 // ampdModuleConfig is mod_ampd's entry under modules:.
 func ampdModuleConfig(o Options) string {

@@ -151,8 +151,8 @@ func (s *Server) prepare(ctx context.Context, own owner) error {
 	files := map[string]string{
 		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports),
 		"ejabberd.yml":    ejabberdConfig(s.opts, s.ports),
-		// ejabberdctl points ERL_INETRC here; the node complains if absent.
-		"inetrc": "{lookup, [file, native]}.\n",
+		// ejabberdctl points ERL_INETRC here.
+		"inetrc": inetrc,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(s.Dir, name), []byte(content), 0o640); err != nil {
