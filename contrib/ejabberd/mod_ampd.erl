@@ -261,9 +261,10 @@ user_send_packet(Acc) ->
 %% Every local delivery passes here; only messages that came from another
 %% server are diverted (local clients' messages were diverted when sent).
 sm_receive_packet(#message{from = #jid{lserver = FromDomain},
-			   to = #jid{lserver = Host}} = Msg) ->
+			   to = #jid{lserver = Host} = To} = Msg) ->
     case should_divert(Msg) andalso
-	not ejabberd_router:is_my_route(FromDomain) of
+	not ejabberd_router:is_my_route(FromDomain) andalso
+	not is_recipient_session(To) of
 	false -> Msg;
 	true ->
 	    case divert(Host, Msg, s2s) of
@@ -273,6 +274,14 @@ sm_receive_packet(#message{from = #jid{lserver = FromDomain},
     end;
 sm_receive_packet(Pkt) ->
     Pkt.
+
+%% mod_offline hands stored messages out by routing them again from the
+%% recipient's own c2s process, without the loop guard (it stores the
+%% encoded stanza). Those were diverted when they arrived; a message from
+%% another server never reaches the session manager from such a process
+%% otherwise.
+is_recipient_session(#jid{luser = User, lserver = Server}) ->
+    lists:keymember(self(), 2, ejabberd_sm:get_session_sids(User, Server)).
 
 should_divert(Msg) ->
     xmpp:get_meta(Msg, ?META_GUARD, false) == false

@@ -38,7 +38,7 @@ func TestS2SDivert(t *testing.T) {
 	})
 	local := startServer(t, Options{
 		S2SPort: localPort, ExtraGlobalConfig: s2sConfig(remotePort),
-		Users: map[string]string{"alice": "pw"},
+		Users: map[string]string{"alice": "pw", "dave": "pw"},
 	})
 	stub := connectComponent(t, local)
 	alice := client(t, local, "alice", "pw", "phone")
@@ -65,4 +65,22 @@ func TestS2SDivert(t *testing.T) {
 		t.Errorf("delivered: %s", got.Raw)
 	}
 	stub.expectNone(t, "second divert of s2s1", isDivertOf("s2s1"))
+
+	// A delivered message that went to offline storage is not diverted
+	// again when mod_offline hands it out.
+	daveBare := "dave@" + local.Host
+	if err := carol.SendRaw(ampMessage(daveBare, "s2s2")); err != nil {
+		t.Fatal(err)
+	}
+	d = expectDivert(t, stub, "s2s2")
+	stub.send(t, route.AppendVerdict(nil, local.ComponentDomain, local.Host, d.ID, route.Deliver, nil))
+	stub.announce(t, local, announced) // a round trip: the verdict has been carried out
+	dave := client(t, local, "dave", "pw", "laptop")
+	if err := dave.Presence(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dave.Expect(ctxFor(t), message("s2s2")); err != nil {
+		t.Fatal(err)
+	}
+	stub.expectNone(t, "divert of a message handed out from offline storage", isDivertOf("s2s2"))
 }
