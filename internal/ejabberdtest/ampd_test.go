@@ -120,6 +120,7 @@ func TestModule(t *testing.T) {
 			to, recipient, offline string
 		}{
 			{bobBare, "local", "store"},
+			{"alice@" + s.Host, "local", "store"}, // to one's own bare JID
 			{"nobody@" + s.Host, "unknown", "none"},
 			{s.Host, "service", "none"},
 			{s.ComponentDomain, "service", "none"},
@@ -196,6 +197,25 @@ func TestModule(t *testing.T) {
 		}
 		if _, err := bob.Expect(ctxFor(t), message("carbon1")); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("several verdicts in one message", func(t *testing.T) {
+		var ids []string
+		for _, id := range []string{"batch1", "batch2"} {
+			if err := alice.SendRaw(ampMessage(bobBare, id)); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, expectDivert(t, stub, id).ID)
+		}
+		batch := fmt.Sprintf(`<message from='%s' to='%s'>`+
+			`<verdict xmlns='%s' route='%s' action='deliver'/><verdict xmlns='%s' route='%s' action='deliver'/></message>`,
+			s.ComponentDomain, s.Host, route.NS, ids[0], route.NS, ids[1])
+		stub.send(t, []byte(batch))
+		for _, id := range []string{"batch1", "batch2"} {
+			if _, err := bob.Expect(ctxFor(t), message(id)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 
