@@ -30,9 +30,10 @@ else
 	say "ejabberdctl and erlc already present"
 fi
 
-# The package may have started its system service on install. Stop it through
-# the service manager, or with the package's own control script and default
-# configuration; never by killing processes by name.
+# When this run installed the package, its postinst may have started the
+# system service (and an epmd): stop them through the service manager, the
+# init script or the package's own control script, never by killing
+# processes by name. A service that was there before this run is left alone.
 stop_system_service() {
 	if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ejabberd 2>/dev/null; then
 		say "stopping the ejabberd system service (systemctl stop ejabberd)"
@@ -51,24 +52,23 @@ stop_system_service() {
 	fi
 	say "no ejabberd system service running"
 }
-stop_system_service
 
-# Installing the package leaves an epmd daemon behind (its postinst runs erl).
-# The sandbox nodes use ERL_DIST_PORT and need no epmd; stop it the way
-# ejabberdctl itself does, and only when no Erlang node is registered with it.
-if command -v epmd >/dev/null 2>&1 && epmd -names >/dev/null 2>&1; then
+# The sandbox nodes use ERL_DIST_PORT and need no epmd; stop an idle one
+# the way ejabberdctl itself does, only when no Erlang node is registered.
+stop_idle_epmd() {
+	command -v epmd >/dev/null 2>&1 || return 0
+	epmd -names >/dev/null 2>&1 || return 0
 	if epmd -names 2>/dev/null | grep -q '^name '; then
 		say "epmd has registered nodes; leaving it running"
 	else
 		say "stopping the idle epmd left by the package (epmd -kill)"
 		epmd -kill >/dev/null || true
 	fi
-fi
+}
 
-# Keep it from starting at the next boot: the sandbox must own its ports.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled --quiet ejabberd 2>/dev/null; then
-	say "disabling the ejabberd system service at boot (systemctl disable ejabberd)"
-	systemctl disable ejabberd >/dev/null 2>&1 || true
+if [ -n "$missing" ]; then
+	stop_system_service
+	stop_idle_epmd
 fi
 
 say "ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null || echo '?'), erlc at $(command -v erlc)"
