@@ -71,7 +71,11 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 	}
 	w("")
 	w("VirtualHost %s", q(o.Host))
-	w("\tprivileged_entities = { [%s] = { presence = \"managed_entity\", roster = \"get\" } }", q(o.ComponentDomain))
+	message := ""
+	if o.PrivilegedMessage {
+		message = ", message = \"outgoing\""
+	}
+	w("\tprivileged_entities = { [%s] = { presence = \"managed_entity\", roster = \"get\"%s } }", q(o.ComponentDomain), message)
 	if o.WithoutAmpd {
 		w("\tmodules_enabled = { \"privilege\" }")
 	} else {

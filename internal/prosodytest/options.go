@@ -37,6 +37,9 @@ type Options struct {
 	WithoutOffline bool
 	// WithoutAmpd leaves mod_ampd out (a plain Prosody with the component).
 	WithoutAmpd bool
+	// PrivilegedMessage also grants the component message = "outgoing"
+	// (XEP-0356 privileged sending), which ampd itself does not need.
+	PrivilegedMessage bool
 	// WhenDown is mod_ampd's ampd_when_down: "bounce" (default) or "pass".
 	WhenDown string
 	// MaxPending is ampd_max_pending (0: the module's default, 10000).
