@@ -325,6 +325,10 @@ module:hook("message/full", on_s2s_message, 10);
 
 local function post_reply(reply)
 	clean_client_ns(reply);
+	if not reply.attr.to then
+		module:log("warn", "Ignoring a verdict's reply without 'to'");
+		return;
+	end
 	local from = reply.attr.from;
 	if from ~= HOST and from ~= COMPONENT then
 		reply.attr.from = HOST;
