@@ -100,7 +100,8 @@ local function send_to_component(stanza)
 	return true;
 end
 
--- Decisions (pure: the facts come in as arguments) --------------------------
+-- Decisions: no side effects. The classify_* functions get the facts as
+-- arguments, except classify_recipient, which reads the host and account tables.
 
 -- classify_request says what to do with a message seen by a divert hook:
 -- "divert", "ignore" (not ours), "bounce" or "pass" (ampd cannot take it),
