@@ -11,9 +11,11 @@ import (
 
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/held"
 	"github.com/ampd-xmpp/ampd/metrics"
 	"github.com/ampd-xmpp/ampd/presence"
 	"github.com/ampd-xmpp/ampd/route"
+	"github.com/ampd-xmpp/ampd/store"
 )
 
 // Sender is where the daemon writes stanzas: the component connection in production.
@@ -34,6 +36,8 @@ type Daemon struct {
 
 	settings atomic.Pointer[settings]
 	presence *presence.Table
+	store    *store.Store
+	held     *held.Manager // messages ampd keeps itself (expire-at while offline)
 
 	connected   atomic.Bool
 	privileged  atomic.Bool // the XEP-0356 presence permission has been announced
@@ -85,6 +89,9 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		Logger:           log.With("layer", "component"),
 	}, handler{d})
 	d.out = d.client
+	if err := d.openHeld(cfg.Store.Path); err != nil {
+		return nil, err
+	}
 	m.ConfigLastReloadSuccessful.Set(1)
 	m.ConfigLastReloadSuccess.SetToCurrentTime()
 	return d, nil
@@ -94,6 +101,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 func (d *Daemon) Run(ctx context.Context) error {
 	err := d.client.Run(ctx)
 	d.rosters.stop()
+	d.closeHeld()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

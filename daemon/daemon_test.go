@@ -47,6 +47,7 @@ func start(t *testing.T, edit func(*config.Config)) *harness {
 	cfg.Component.Secret = secret
 	cfg.Server.Hosts = []string{host}
 	cfg.Privacy.PresencePolicy = config.PolicyOff
+	cfg.Store.Path = t.TempDir() + "/ampd.db"
 	if edit != nil {
 		edit(cfg)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"slices"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -93,9 +94,14 @@ func (d *Daemon) decide(r *request, authorised bool) {
 	case resolver.Discard:
 		verdict = route.Discard
 	case resolver.Hold:
-		// Held messages (amp-semantics §7) need ampd's durable store; until it is configured
-		// the server's offline storage keeps the message, without expiry.
-		d.log.Debug("message would be held; handing it to the server's offline storage", "route", r.div.ID)
+		// Durable before the verdict and the sender's "stored" notification go out (§7).
+		if _, err := d.held.Hold(r.div.Host, r.div.ID, r.div.Message, time.Unix(0, r.started), dec); err != nil {
+			// The server's offline storage still keeps it, without expiry: better than losing it.
+			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check store.path (disk full? permissions?)", "route", r.div.ID, "err", err)
+			break
+		}
+		d.metrics.HeldMessages.Set(float64(d.held.Len()))
+		verdict = route.Hold
 	}
 	d.conclude(r, verdict, reply, action)
 	if reply != nil {

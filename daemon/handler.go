@@ -25,6 +25,9 @@ func (h handler) Connected() {
 	d.metrics.ComponentConnected.Set(1)
 	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
 	d.announce(d.settings.Load())
+	// Re-injects sent on the last connection may have been lost with it: send again every one
+	// the module has not acknowledged (it routes each key once).
+	d.held.Retry()
 }
 
 func (h handler) Disconnected(err error) {
@@ -57,6 +60,14 @@ func (d *Daemon) message(raw []byte) {
 		d.skip("malformed", err.Error(), raw)
 		return
 	}
+	if ids, ok := route.ParseReinjected(raw); ok {
+		for _, id := range ids {
+			d.held.Acked(id)
+			d.metrics.ReinjectAcks.Inc()
+		}
+		d.metrics.HeldMessages.Set(float64(d.held.Len()))
+		return
+	}
 	if p, ok := route.ParsePrivilege(raw); ok {
 		d.log.Info("privilege announcement received", "host", p.Host, "namespace", p.Namespace, "presence", p.Presence, "roster", p.Roster)
 		if p.Presence != "managed_entity" && p.Presence != "roster" {
@@ -79,6 +90,11 @@ func (d *Daemon) presenceStanza(raw []byte) {
 	}
 	if d.presence.Apply(u) {
 		d.metrics.PresenceResources.Set(float64(d.presence.Len()))
+		// Like offline storage, held messages go to the first resource that becomes available
+		// with a non-negative priority (RFC 6121 §8.5.2.1.1).
+		if u.Available && u.Priority >= 0 {
+			d.available(u.Bare)
+		}
 	}
 }
 

@@ -63,6 +63,19 @@ type Metrics struct {
 	// RosterFetchFailures counts roster reads (XEP-0356) that failed or timed out:
 	// ampd_roster_fetch_failures_total.
 	RosterFetchFailures prometheus.Counter
+	// HeldMessages is the number of messages ampd holds (expire-at, recipient offline):
+	// ampd_held_messages.
+	HeldMessages prometheus.Gauge
+	// HeldRecovery is how long loading the held messages took at start:
+	// ampd_held_recovery_seconds.
+	HeldRecovery prometheus.Gauge
+	// Reinjects counts held-message stanzas handed to the server module:
+	// ampd_reinjects_total{kind}, kind "release" (a held message delivered) or "reply" (the
+	// reply of an expire-at rule that fired while the message was held).
+	Reinjects *prometheus.CounterVec
+	// ReinjectAcks counts the server module's acknowledgements of re-injects:
+	// ampd_reinject_acks_total. Reinjects minus acks is the backlog still unconfirmed.
+	ReinjectAcks prometheus.Counter
 }
 
 // processingBuckets are the upper bounds of ampd_processing_seconds: 1µs to 100ms, about
@@ -130,8 +143,25 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ampd_roster_fetch_failures_total",
 			Help: "Roster reads from the XMPP server that failed or timed out.",
 		}),
+		HeldMessages: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_held_messages",
+			Help: "Messages held by ampd until their recipient is available or their expire-at rule fires.",
+		}),
+		HeldRecovery: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ampd_held_recovery_seconds",
+			Help: "Time taken at start to load the held messages and schedule their deadlines.",
+		}),
+		Reinjects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_reinjects_total",
+			Help: "Held-message stanzas handed to the server module, by kind (release, reply).",
+		}, []string{"kind"}),
+		ReinjectAcks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampd_reinject_acks_total",
+			Help: "Re-injects acknowledged by the server module.",
+		}),
 	}
 	reg.MustRegister(
+		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks,
 		m.Messages, m.ValidationErrors, m.Replies,
 		m.ComponentConnected, m.ComponentReconnects, m.PresenceResources,
 		m.Processing, m.StanzasSkipped, m.DuplicateRoutes,
@@ -156,5 +186,8 @@ func (m *Metrics) initialiseLabels() {
 	}
 	for _, r := range skipReasons {
 		m.StanzasSkipped.WithLabelValues(r)
+	}
+	for _, k := range []string{"release", "reply"} {
+		m.Reinjects.WithLabelValues(k)
 	}
 }

@@ -24,6 +24,10 @@ func TestSeriesVisibleAtZero(t *testing.T) {
 		"ampd_config_last_reload_successful":                1,
 		"ampd_config_last_reload_success_timestamp_seconds": 1,
 		"ampd_roster_fetch_failures_total":                  1,
+		"ampd_held_messages":                                1,
+		"ampd_held_recovery_seconds":                        1,
+		"ampd_reinjects_total":                              2,
+		"ampd_reinject_acks_total":                          1,
 	}
 	families, err := reg.Gather()
 	if err != nil {

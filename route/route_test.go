@@ -24,14 +24,14 @@ func TestParseDivert(t *testing.T) {
 			in:   `<message from="localhost" to="amp.localhost"><route xmlns="urn:x-ampd:route:0" id="x&amp;y" origin="s2s" recipient="unknown" offline="none"/><forwarded xmlns="urn:xmpp:forward:0"><message to="a@b"/></forwarded></message>`,
 			want: Divert{Host: "localhost", ID: "x&y", Origin: OriginS2S, Recipient: "unknown", Offline: "none", Message: []byte(`<message to="a@b"/>`)},
 		},
-		2: {in: `<message from='localhost'><body/></message>`, wantErr: ErrNotDivert.Error()},
-		3: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' origin='c2s' recipient='local' offline='store'/></message>`, wantErr: "route: divert without route id"},
-		4: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='pigeon' recipient='local' offline='store'/></message>`, wantErr: `route: divert "1" has unknown origin "pigeon"`},
-		5: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='mars' offline='store'/></message>`, wantErr: `route: divert "1" has unknown recipient kind "mars"`},
-		6: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='maybe'/></message>`, wantErr: `route: divert "1" has unknown offline value "maybe"`},
-		7: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: `route: divert "1" has no <forwarded/>`},
-		8: {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/><forwarded xmlns='urn:xmpp:forward:0'><iq/></forwarded></message>`, wantErr: `route: divert "1" has no forwarded <message/>`},
-		9: {in: `<message from='localhost'><route`, wantErr: "route: divert is not well-formed"},
+		2:  {in: `<message from='localhost'><body/></message>`, wantErr: ErrNotDivert.Error()},
+		3:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' origin='c2s' recipient='local' offline='store'/></message>`, wantErr: "route: divert without route id"},
+		4:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='pigeon' recipient='local' offline='store'/></message>`, wantErr: `route: divert "1" has unknown origin "pigeon"`},
+		5:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='mars' offline='store'/></message>`, wantErr: `route: divert "1" has unknown recipient kind "mars"`},
+		6:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='maybe'/></message>`, wantErr: `route: divert "1" has unknown offline value "maybe"`},
+		7:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: `route: divert "1" has no <forwarded/>`},
+		8:  {in: `<message from='localhost'><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/><forwarded xmlns='urn:xmpp:forward:0'><iq/></forwarded></message>`, wantErr: `route: divert "1" has no forwarded <message/>`},
+		9:  {in: `<message from='localhost'><route`, wantErr: "route: divert is not well-formed"},
 		10: {in: `<message><route xmlns='urn:x-ampd:route:0' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: "route: divert without from (the server host)"},
 		11: { // a route element in another namespace is not ours
 			in: `<message from='localhost'><route xmlns='urn:x-other' id='1' origin='c2s' recipient='local' offline='none'/></message>`, wantErr: ErrNotDivert.Error(),
@@ -69,8 +69,8 @@ func TestWriters(t *testing.T) {
 			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r&apos;1' action='deliver'/></message>`},
 		1: {AppendVerdict(nil, "amp.localhost", "localhost", "r2", Discard, reply),
 			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r2' action='discard'>` + string(reply) + `</verdict></message>`},
-		2: {AppendReinject(nil, "amp.localhost", "localhost", reply),
-			`<message from='amp.localhost' to='localhost'><reinject xmlns='urn:x-ampd:route:0'><forwarded xmlns='urn:xmpp:forward:0'>` + string(reply) + `</forwarded></reinject></message>`},
+		2: {AppendReinject(nil, "amp.localhost", "localhost", "held-1-release", reply),
+			`<message from='amp.localhost' to='localhost'><reinject xmlns='urn:x-ampd:route:0' id='held-1-release'><forwarded xmlns='urn:xmpp:forward:0'>` + string(reply) + `</forwarded></reinject></message>`},
 		3: {AppendAnnounce(nil, "amp.localhost", "localhost", []string{"http://jabber.org/protocol/amp", "http://jabber.org/protocol/amp?action=drop"}),
 			`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'><feature var='http://jabber.org/protocol/amp'/><feature var='http://jabber.org/protocol/amp?action=drop'/></announce></message>`},
 	}
@@ -135,6 +135,31 @@ func wellFormed(b []byte) error {
 				return nil
 			}
 			return err
+		}
+	}
+}
+
+func TestParseReinjected(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		0: {`<message from='localhost' to='amp.localhost'><reinjected xmlns='urn:x-ampd:route:0' id='held-1-release'/></message>`, []string{"held-1-release"}},
+		1: {`<message from='localhost'><reinjected xmlns='urn:x-ampd:route:0' id='a'/><reinjected xmlns='urn:x-ampd:route:0' id='b&amp;c'/></message>`, []string{"a", "b&c"}},
+		2: {`<message from='localhost'><reinjected id='a'/></message>`, nil},
+		3: {`<message from='localhost'><reinjected xmlns='urn:x-ampd:route:0'/></message>`, nil},
+		4: {`<iq/>`, nil},
+	}
+	for i, tc := range tests {
+		got, ok := ParseReinjected([]byte(tc.in))
+		if ok != (tc.want != nil) || len(got) != len(tc.want) {
+			t.Errorf("%d: got %q, %v; want %q", i, got, ok, tc.want)
+			continue
+		}
+		for j := range got {
+			if got[j] != tc.want[j] {
+				t.Errorf("%d: got %q, want %q", i, got, tc.want)
+			}
 		}
 	}
 }

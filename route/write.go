@@ -31,9 +31,14 @@ func AppendVerdict(dst []byte, component, host, id string, action Action, reply 
 }
 
 // AppendReinject appends a re-inject of msg (a complete <message xmlns='jabber:client'/>).
-func AppendReinject(dst []byte, component, host string, msg []byte) []byte {
+// id is stable across resends of the same stanza: the module routes each id once and
+// acknowledges it (see ParseReinjected), so a resend after a crash or a lost connection never
+// reaches the recipient twice.
+func AppendReinject(dst []byte, component, host, id string, msg []byte) []byte {
 	dst = appendOpen(dst, component, host)
-	dst = append(dst, "<reinject xmlns='"+NS+"'><forwarded xmlns='"+NSForward+"'>"...)
+	dst = append(dst, "<reinject xmlns='"+NS+"' id='"...)
+	dst = xmlscan.AppendEscaped(dst, id)
+	dst = append(dst, "'><forwarded xmlns='"+NSForward+"'>"...)
 	dst = append(dst, msg...)
 	dst = append(dst, "</forwarded></reinject></message>"...)
 	return dst

@@ -1,0 +1,46 @@
+package daemon
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// An expiring message to an offline recipient is held by ampd (verdict hold, after the stored
+// notification), released with a delay stamp when the recipient comes online, and completed
+// only when the module acknowledges the re-inject.
+func TestHoldAndRelease(t *testing.T) {
+	h := start(t, nil)
+	rules := `<rule action='notify' condition='deliver' value='stored'/><rule action='drop' condition='expire-at' value='2999-01-01T00:00:00Z'/>`
+	h.send(divert("h1", "local", "store", msg("bob@localhost", rules)))
+	h.expect(verdict("h1", "hold", `<message xmlns='jabber:client' from='localhost' to='alice@localhost/phone' id='m1'>`+
+		`<amp xmlns='http://jabber.org/protocol/amp' status='notify' from='alice@localhost/phone' to='bob@localhost'><rule action='notify' condition='deliver' value='stored'/></amp></message>`))
+	if n := h.d.held.Len(); n != 1 {
+		t.Fatalf("held = %d, want 1", n)
+	}
+	// A re-divert of the same route repeats the verdict and holds nothing more.
+	h.send(divert("h1", "local", "store", msg("bob@localhost", rules)))
+	h.recv()
+	if n := h.d.held.Len(); n != 1 {
+		t.Fatalf("held after re-divert = %d, want 1", n)
+	}
+
+	h.send(`<presence from='bob@localhost/pc' to='amp.localhost'><priority>1</priority></presence>`)
+	got := string(h.recv())
+	for _, want := range []string{"<reinject xmlns='urn:x-ampd:route:0' id='", "secret body", "urn:xmpp:delay", "from='alice@localhost/phone' to='bob@localhost'"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("release lacks %q:\n%s", want, got)
+		}
+	}
+	id := between(got, "<reinject xmlns='urn:x-ampd:route:0' id='", "'")
+	h.send(`<message from='localhost' to='amp.localhost'><reinjected xmlns='urn:x-ampd:route:0' id='` + id + `'/></message>`)
+	h.send(`<iq type='get' from='a@localhost/b' to='amp.localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>`)
+	h.recv()
+	if n := h.d.held.Len(); n != 0 {
+		t.Fatalf("held after acknowledgement = %d, want 0", n)
+	}
+	if n := testutil.ToFloat64(h.metrics.Reinjects.WithLabelValues("release")); n != 1 {
+		t.Errorf("release re-injects = %v, want 1", n)
+	}
+}

@@ -1,0 +1,250 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/daemon"
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/metrics"
+)
+
+const password = "pass"
+
+// wait bounds every expectation; generous because CI machines are shared.
+const wait = 15 * time.Second
+
+func TestMain(m *testing.M) {
+	if !prosodytest.Installed() {
+		if err := prosodytest.EnsureInstalled(context.Background(), os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "integration: cannot install Prosody:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// env is one sandbox: a Prosody and an in-process ampd in front of it.
+type env struct {
+	t      *testing.T
+	srv    *prosodytest.Server
+	cfg    *config.Config
+	ampd   *ampdProc
+	prefix string
+	users  atomic.Int64
+}
+
+type envOptions struct {
+	prosody prosodytest.Options
+	edit    func(*config.Config)
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration tests need a real Prosody; skipped under -short")
+	}
+	o.prosody.Dir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := prosodytest.Start(ctx, o.prosody)
+	if err != nil {
+		t.Fatalf("starting Prosody: %v", err)
+	}
+	e := &env{t: t, srv: srv, prefix: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Prosody log tail:\n%s", srv.LogTail(60))
+		}
+		srv.Stop()
+	})
+	cfg := config.Default()
+	cfg.Component.Address = srv.ComponentAddr
+	cfg.Component.Domain = srv.ComponentDomain
+	cfg.Component.Secret = srv.Secret
+	cfg.Component.ReconnectMin = 100 * time.Millisecond
+	cfg.Component.ReconnectMax = time.Second
+	cfg.Server.Hosts = []string{srv.Host}
+	cfg.HTTP.Listen = ""
+	cfg.Store.Path = t.TempDir() + "/ampd.db"
+	if o.edit != nil {
+		o.edit(cfg)
+	}
+	e.cfg = cfg
+	e.ampd = e.startAmpd()
+	return e
+}
+
+// ampdProc is one in-process ampd.
+type ampdProc struct {
+	d       *daemon.Daemon
+	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+func (e *env) startAmpd() *ampdProc {
+	e.t.Helper()
+	p := &ampdProc{reg: prometheus.NewRegistry(), done: make(chan error, 1)}
+	p.metrics = metrics.New(p.reg)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("AMPD_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	d, err := daemon.New(e.cfg, log, p.metrics, daemon.Options{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p.d = d
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go func() { p.done <- d.Run(ctx) }()
+	e.t.Cleanup(p.stop)
+	e.eventually("ampd ready", func() error { return d.Ready() })
+	return p
+}
+
+func (p *ampdProc) stop() {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
+	p.cancel = nil
+}
+
+// eventually polls cond until it returns nil or the wait is over.
+func (e *env) eventually(what string, cond func() error) {
+	e.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: still not true after %v: %v", what, wait, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// user registers a fresh account (unique per test) and returns its bare JID's localpart.
+func (e *env) user(name string) string {
+	e.t.Helper()
+	u := fmt.Sprintf("%s-%s-%d", e.prefix, name, e.users.Add(1))
+	u = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, u)
+	if err := e.srv.Register(u, password); err != nil {
+		e.t.Fatalf("register %s: %v", u, err)
+	}
+	return u
+}
+
+func (e *env) jid(user string) string { return user + "@" + e.srv.Host }
+
+// client logs user in with resource and, if priority is not nil, sends available presence
+// and waits until ampd has seen it.
+func (e *env) client(user, resource string, priority *int) *c2stest.Client {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := c2stest.Dial(ctx, e.srv.C2SAddr, user, e.srv.Host, password, resource)
+	if err != nil {
+		e.t.Fatalf("login %s/%s: %v", user, resource, err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	if priority != nil {
+		if err := c.Presence(*priority); err != nil {
+			e.t.Fatal(err)
+		}
+		e.waitResource(e.jid(user), resource, true)
+	}
+	return c
+}
+
+func prio(p int) *int { return &p }
+
+// waitResource waits until ampd's presence table does (or does not) list bare/resource.
+func (e *env) waitResource(bare, resource string, available bool) {
+	e.t.Helper()
+	e.eventually("presence of "+bare+"/"+resource+" in ampd", func() error {
+		for _, r := range e.ampd.d.Presence().Resources(bare) {
+			if r.Name == resource {
+				if available {
+					return nil
+				}
+				return fmt.Errorf("still available")
+			}
+		}
+		if available {
+			return fmt.Errorf("not available yet")
+		}
+		return nil
+	})
+}
+
+// befriend gives a and b a mutual presence subscription (both), so that the §9 policy lets
+// each see the other's presence.
+func (e *env) befriend(a, b *c2stest.Client, aUser, bUser string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	// Subscription requests reach only "interested" resources: those that fetched the roster
+	// and are available (RFC 6121 §3.1.3).
+	for _, c := range []*c2stest.Client{a, b} {
+		if _, err := c.IQ(ctx, `<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`); err != nil {
+			e.t.Fatal(err)
+		}
+		must(e.t, c.Presence(0))
+	}
+	subscribe := func(from, to *c2stest.Client, toUser string, fromUser string) {
+		must(e.t, from.SendRaw(`<presence to='`+e.jid(toUser)+`' type='subscribe'/>`))
+		if _, err := to.Expect(ctx, c2stest.All(c2stest.Named("presence"), c2stest.WithType("subscribe"))); err != nil {
+			e.t.Fatalf("subscription request to %s: %v", toUser, err)
+		}
+		must(e.t, to.SendRaw(`<presence to='`+e.jid(fromUser)+`' type='subscribed'/>`))
+	}
+	subscribe(a, b, bUser, aUser)
+	subscribe(b, a, aUser, bUser)
+	// Both rosters now say 'both'; wait for the pushes so later fetches see them.
+	for _, c := range []*c2stest.Client{a, b} {
+		e.eventually("roster both", func() error {
+			res, err := c.IQ(ctx, `<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`)
+			if err != nil {
+				return err
+			}
+			if strings.Count(string(res.Raw), "subscription='both'")+strings.Count(string(res.Raw), `subscription="both"`) == 0 {
+				return fmt.Errorf("roster: %s", res.Raw)
+			}
+			return nil
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ctxWait() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), wait)
+}
