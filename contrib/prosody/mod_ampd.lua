@@ -75,6 +75,16 @@ local being_posted = setmetatable({}, { __mode = "k" });
 -- The features ampd announced on its current connection, nil when none.
 local announced = nil;
 
+-- Keys of recently routed re-injects, so that a resend (ampd did not see the
+-- acknowledgement) is not routed twice: key -> time routed, plus the keys in
+-- routing order (oldest at reinjected_first) to drop the oldest first.
+-- Bounded by count and by age; the protocol asks for at least 10000 and 24 h.
+local REINJECTED_MAX = 10000;
+local REINJECTED_TTL = 24 * 60 * 60;
+local reinjected = {};
+local reinjected_order = {};
+local reinjected_first, reinjected_last = 1, 0;
+
 -- The component ------------------------------------------------------------
 
 local function component_module()
@@ -166,6 +176,25 @@ local function classify_control(stanza, origin, component)
 		return "forbidden", "control element not from the ampd component";
 	end
 	return "handle", "from the ampd component";
+end
+
+-- classify_reinject says what to do with a reinject: "route" it, "repeat"
+-- (its key was routed already: acknowledge only) or "ignore" (malformed).
+-- key is nil for an older ampd that sends none: routed, never acknowledged.
+local function classify_reinject(inner, key, routed_before)
+	if not inner then
+		return "ignore", "no <forwarded><message/></forwarded>";
+	end
+	if not inner.attr.from or not inner.attr.to then
+		return "ignore", "message without from or to";
+	end
+	if key == nil then
+		return "route", "no key (older ampd)";
+	end
+	if routed_before then
+		return "repeat", "key "..key.." already routed";
+	end
+	return "route", "key "..key;
 end
 
 -- classify_verdict maps a verdict's action to what the module does.
@@ -358,21 +387,56 @@ local function handle_verdict(verdict)
 	end
 end
 
+local function drop_oldest_reinjected()
+	local key = reinjected_order[reinjected_first];
+	reinjected_order[reinjected_first] = nil;
+	reinjected_first = reinjected_first + 1;
+	reinjected[key] = nil;
+end
+
+local function remember_reinjected(key, now)
+	reinjected[key] = now;
+	reinjected_last = reinjected_last + 1;
+	reinjected_order[reinjected_last] = key;
+	if reinjected_last - reinjected_first + 1 > REINJECTED_MAX then
+		drop_oldest_reinjected();
+	end
+end
+
+-- sweep_reinjected forgets keys older than REINJECTED_TTL; the order list is
+-- oldest first, so it stops at the first younger one.
+local function sweep_reinjected(now)
+	while reinjected_first <= reinjected_last
+		and now - reinjected[reinjected_order[reinjected_first]] >= REINJECTED_TTL do
+		drop_oldest_reinjected();
+	end
+end
+
+local function reinjected_ack(key)
+	return st.message({ from = HOST, to = COMPONENT })
+		:tag("reinjected", { xmlns = xmlns_route, id = key }):up();
+end
+
 local function handle_reinject(reinject)
 	local forwarded = reinject:get_child("forwarded", xmlns_forward);
 	local inner = forwarded and forwarded:get_child("message", xmlns_client);
-	if not inner then
-		module:log("warn", "Ignoring reinject without <forwarded><message/></forwarded>");
+	local key = reinject.attr.id;
+	if key == "" then key = nil; end
+	local action, reason = classify_reinject(inner, key, key and reinjected[key] ~= nil);
+	if action == "ignore" then
+		module:log("warn", "Ignoring reinject: %s", reason);
 		return;
 	end
-	clean_client_ns(inner);
-	if not inner.attr.from or not inner.attr.to then
-		module:log("warn", "Ignoring reinjected message without from or to");
-		return;
+	if action == "route" then
+		clean_client_ns(inner);
+		module:log("debug", "Re-injecting message %s from %s to %s: %s",
+			tostring(inner.attr.id), inner.attr.from, inner.attr.to, reason);
+		if key then remember_reinjected(key, os_time()); end
+		post_guarded(inner, hosts[HOST]);
+	else
+		module:log("debug", "Not re-injecting message %s again: %s", tostring(inner.attr.id), reason);
 	end
-	module:log("debug", "Re-injecting message %s from %s to %s",
-		tostring(inner.attr.id), inner.attr.from, inner.attr.to);
-	post_guarded(inner, hosts[HOST]);
+	if key then send_to_component(reinjected_ack(key)); end
 end
 
 local function sorted_pending()
@@ -497,6 +561,7 @@ end
 
 local function sweep()
 	local now = os_time();
+	sweep_reinjected(now);
 	local expired = {};
 	for route_id, entry in pairs(pending) do
 		if now - entry.time >= PENDING_TIMEOUT then

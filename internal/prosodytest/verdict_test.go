@@ -147,18 +147,3 @@ func TestControlFromClientForbidden(t *testing.T) {
 	}
 	expectNoClient(t, bob, message)
 }
-
-// A re-injected message is routed with its full-JID from and never diverted.
-func TestReinject(t *testing.T) {
-	s := startSandbox(t, Options{})
-	comp := connectStub(t, s)
-	bob := online(t, s, "bob", "laptop")
-	msg := fmt.Sprintf("<message xmlns='jabber:client' from='alice@localhost/phone' to='bob@localhost' id='ri1' type='chat'><body>released</body>"+
-		"<amp xmlns='%s' to='bob@localhost' from='alice@localhost/phone'><rule condition='expire-at' value='2099-01-01T00:00:00Z' action='drop'/></amp></message>", nsAMP)
-	comp.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, []byte(msg)))
-	got := expectClient(t, bob, message, c2stest.WithID("ri1"))
-	if got.From != "alice@localhost/phone" || got.ChildText(c2stest.NSClient, "body") != "released" {
-		t.Errorf("bob got %s", got)
-	}
-	comp.expectNone(t, "divert of a re-injected message", quiet, isDivert)
-}
