@@ -59,6 +59,11 @@
 %% module: the loop guard that keeps it from being diverted again.
 -define(META_GUARD, ampd_routed).
 -define(EXPIRY_TICK_MS, 1000).
+%% Re-inject keys routed recently, so that ampd's resend of a re-inject whose
+%% acknowledgement it did not see is not routed twice. The protocol asks for
+%% at least 10000 keys and 24 h; past the count the oldest is dropped.
+-define(REINJECTED_MAX, 10000).
+-define(REINJECTED_TTL_MS, timer:hours(24)).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -119,6 +124,10 @@ mod_doc() ->
 %%%===================================================================
 pending_table(Host) -> gen_mod:get_module_proc(Host, ampd_pending).
 status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
+%% {Key, Seq}: the re-inject keys routed, and {Seq, Key, Since}: the same in
+%% routing order (Seq is monotonic), oldest first, for dropping and expiring.
+reinjected_table(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected).
+reinjected_order(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected_order).
 proc(Host) -> gen_mod:get_module_proc(Host, ?MODULE).
 
 mod_opt(Name, Opts) -> gen_mod:get_opt(Name, Opts).
@@ -150,6 +159,8 @@ init([Host, Opts]) ->
     ets:new(pending_table(Host), [named_table, public, set,
 				  {keypos, #pending.id}]),
     ets:new(status_table(Host), [named_table, public, set]),
+    ets:new(reinjected_table(Host), [named_table, public, set]),
+    ets:new(reinjected_order(Host), [named_table, public, ordered_set]),
     Component = mod_opt(component, Opts),
     Prefix = binary:encode_hex(crypto:strong_rand_bytes(6)),
     set_status(Host, route_prefix, Prefix),
@@ -176,6 +187,7 @@ handle_cast(_Msg, Host) ->
 
 handle_info(expire, Host) ->
     expire_pending(Host),
+    expire_reinjected(Host, now_ms() - ?REINJECTED_TTL_MS),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     {noreply, Host};
 handle_info(_Info, Host) ->
@@ -456,10 +468,11 @@ handle_control(Host, #xmlel{name = <<"verdict">>} = El) ->
 	{ok, Action} -> handle_verdict(Host, Id, Action, El);
 	error -> ?WARNING_MSG("mod_ampd: bad verdict ~ts", [fxml:element_to_binary(El)])
     end;
-handle_control(_Host, #xmlel{name = <<"reinject">>} = El) ->
+handle_control(Host, #xmlel{name = <<"reinject">>} = El) ->
     case forwarded_message(El) of
-	{ok, #message{from = #jid{}} = Msg} -> ejabberd_router:route(guard(Msg));
-	error -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
+	{ok, #message{from = #jid{}} = Msg} ->
+	    reinject(Host, fxml:get_tag_attr_s(<<"id">>, El), Msg);
+	_ -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
     end;
 handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
     Features = [fxml:get_tag_attr_s(<<"var">>, F)
@@ -520,6 +533,68 @@ reply_from(Host, #jid{luser = <<>>, lresource = <<>>, lserver = D} = From) ->
     end;
 reply_from(Host, _) ->
     jid:make(Host).
+
+%% Without a key (an older ampd) the message is routed and not acknowledged.
+%% With one it is routed only the first time, and acknowledged every time:
+%% ampd resends until it sees the acknowledgement.
+reinject(_Host, <<>>, Msg) ->
+    ejabberd_router:route(guard(Msg));
+reinject(Host, Key, Msg) ->
+    case remember_reinjected(Host, Key) of
+	new -> ejabberd_router:route(guard(Msg));
+	repeat -> ?DEBUG("mod_ampd: reinject ~ts already routed, not again", [Key])
+    end,
+    send_reinjected(Host, Key).
+
+%% -> new | repeat. The check and the insert are one step (insert_new), so
+%% that of two concurrent re-injects with one key only one is routed.
+remember_reinjected(Host, Key) ->
+    Seq = erlang:unique_integer([monotonic, positive]),
+    case ets:insert_new(reinjected_table(Host), {Key, Seq}) of
+	false -> repeat;
+	true ->
+	    ets:insert(reinjected_order(Host), {Seq, Key, now_ms()}),
+	    Excess = ets:info(reinjected_table(Host), size) - ?REINJECTED_MAX,
+	    drop_oldest_reinjected(Host, Excess),
+	    new
+    end.
+
+drop_oldest_reinjected(Host, N) when N > 0 ->
+    case ets:first(reinjected_order(Host)) of
+	'$end_of_table' -> ok;
+	Seq ->
+	    forget_reinjected(Host, Seq),
+	    drop_oldest_reinjected(Host, N - 1)
+    end;
+drop_oldest_reinjected(_Host, _N) ->
+    ok.
+
+%% Keys remembered since before Deadline are forgotten, oldest first.
+expire_reinjected(Host, Deadline) ->
+    Order = reinjected_order(Host),
+    case ets:first(Order) of
+	'$end_of_table' -> ok;
+	Seq ->
+	    case ets:lookup(Order, Seq) of
+		[{_, _, Since}] when Since < Deadline ->
+		    forget_reinjected(Host, Seq),
+		    expire_reinjected(Host, Deadline);
+		_ -> ok
+	    end
+    end.
+
+forget_reinjected(Host, Seq) ->
+    case ets:take(reinjected_order(Host), Seq) of
+	[{_, Key, _}] -> ets:delete(reinjected_table(Host), Key);
+	[] -> ok
+    end.
+
+send_reinjected(Host, Key) ->
+    Ack = #xmlel{name = <<"reinjected">>,
+		 attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"id">>, Key}]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Ack]}).
 
 forwarded_message(El) ->
     case find_child(<<"forwarded">>, ?NS_FORWARDED, El#xmlel.children) of

@@ -277,10 +277,9 @@ func TestModule(t *testing.T) {
 		}
 	})
 
-	t.Run("reinject routes the message as is and never diverts it", func(t *testing.T) {
-		msg := fmt.Sprintf(`<message xmlns='jabber:client' from='%s' to='%s' id='reinject1' type='chat'><body>released</body>`+
-			`<amp xmlns='%s'><rule condition='deliver' action='notify' value='stored'/></amp></message>`, aliceJID, bobBare, nsAMP)
-		stub.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, []byte(msg)))
+	t.Run("reinject routes the message as is, once per key, and never diverts it", func(t *testing.T) {
+		reinject := route.AppendReinject(nil, s.ComponentDomain, s.Host, "key1", releasedMessage(aliceJID, bobBare, "reinject1"))
+		stub.send(t, reinject)
 		got, err := bob.Expect(ctxFor(t), message("reinject1"))
 		if err != nil {
 			t.Fatal(err)
@@ -288,7 +287,45 @@ func TestModule(t *testing.T) {
 		if got.From != aliceJID {
 			t.Errorf("reinjected message from %q, want %q", got.From, aliceJID)
 		}
+		expectAck(t, stub, s, "key1")
+		// ampd resends (it missed the acknowledgement): acknowledged, not routed again.
+		stub.send(t, reinject)
+		expectAck(t, stub, s, "key1")
+		if err := bob.ExpectNone(ctxFor(t), quiet, message("reinject1")); err != nil {
+			t.Error(err)
+		}
 		stub.expectNone(t, "divert of a reinjected message", isDivertOf("reinject1"))
+	})
+
+	t.Run("reinjects with distinct keys are each routed", func(t *testing.T) {
+		for _, key := range []string{"key2", "key3"} {
+			stub.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, key, releasedMessage(aliceJID, bobBare, "same1")))
+			if _, err := bob.Expect(ctxFor(t), message("same1")); err != nil {
+				t.Fatal(err)
+			}
+			expectAck(t, stub, s, key)
+		}
+	})
+
+	t.Run("reinject without key is routed every time and not acknowledged", func(t *testing.T) {
+		for range 2 {
+			stub.send(t, unkeyedReinject(s, releasedMessage(aliceJID, bobBare, "old1")))
+			if _, err := bob.Expect(ctxFor(t), message("old1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stub.expectNone(t, "acknowledgement of an unkeyed reinject", isAck)
+	})
+
+	t.Run("malformed reinject is neither routed, remembered nor acknowledged", func(t *testing.T) {
+		noTo := []byte(fmt.Sprintf(`<message xmlns='jabber:client' from='%s' id='bad1'><body>x</body></message>`, aliceJID))
+		stub.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, "key9", noTo))
+		stub.expectNone(t, "acknowledgement of a malformed reinject", isAck)
+		stub.send(t, route.AppendReinject(nil, s.ComponentDomain, s.Host, "key9", releasedMessage(aliceJID, bobBare, "good1")))
+		if _, err := bob.Expect(ctxFor(t), message("good1")); err != nil {
+			t.Fatal(err)
+		}
+		expectAck(t, stub, s, "key9")
 	})
 
 	t.Run("retained requests are diverted again after an announcement", func(t *testing.T) {
