@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 SERVER   ?= prosody
 
-.PHONY: help build run test unit integration fuzz bench vet fmt lint clean
+.PHONY: help build run run-smoke test unit integration fuzz bench vet fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,7 +16,10 @@ build: ## build bin/ampd
 run: build ## install (if missing) and start a sandbox XMPP server on loopback with ampd in front
 	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN)
 
-test: lint unit integration ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
+run-smoke: build ## start the sandbox, check one AMP notify end to end, stop (SERVER=ejabberd too)
+	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN) -smoke
+
+test: lint unit integration run-smoke ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...

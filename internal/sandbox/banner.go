@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+)
+
+// printBanner tells the person at the terminal how to connect a client.
+func printBanner(out io.Writer, srv *xmppServer, httpListen, dir string) {
+	host, port, _ := net.SplitHostPort(srv.c2sAddr)
+	fmt.Fprintf(out, `
+────────────────────────────────────────────────────────────────────────
+ ampd sandbox on %s is running. Connect any XMPP client:
+
+   server    %s   port %s   (TLS is OFF: plain connection, PLAIN auth;
+                                 allow "unencrypted" in your client)
+   accounts  %s@%s / %s
+             %s@%s / %s
+             (mutual presence subscription: each may use every AMP rule)
+
+ Log in as both, then paste into alice's XML console:
+
+   %s
+
+ alice gets an amp notify (deliver=direct) when bob is online; with bob
+ offline, no notify, and the message goes to offline storage.
+
+ ampd:   /metrics /healthz /readyz on http://%s
+ files:  %s (ampd.toml, ampd.log, %s/)
+ Ctrl-C stops ampd and %s.
+────────────────────────────────────────────────────────────────────────
+`, srv.title, host, port, alice.name, srv.host, alice.password, bob.name, srv.host, bob.password,
+		smokeMessage(bob.name+"@"+srv.host, "amp1"), httpListen, rel(dir), filepath.Base(srv.kind), srv.title)
+}
