@@ -139,6 +139,9 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 	return nil
 }
 
+// Held returns the number of messages ampd holds.
+func (d *Daemon) Held() int { return d.held.Len() }
+
 // Presence returns the presence table, for inspection.
 func (d *Daemon) Presence() *presence.Table { return d.presence }
 

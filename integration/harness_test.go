@@ -48,6 +48,8 @@ type env struct {
 type envOptions struct {
 	prosody prosodytest.Options
 	edit    func(*config.Config)
+	// external: the test runs ampd itself (e.g. the binary, to kill it); no in-process ampd.
+	external bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -82,7 +84,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.edit(cfg)
 	}
 	e.cfg = cfg
-	e.ampd = e.startAmpd()
+	if !o.external {
+		e.ampd = e.startAmpd()
+	}
 	return e
 }
 
