@@ -1,0 +1,18 @@
+// Command ampbench is ampd's load tool. It shows progress once a second and ends with a
+// summary table (throughput, p50/p90/p99/max latency, errors). Every run is bounded by a
+// duration and a message count, and uses loopback only.
+//
+// Modes (-mode):
+//
+//   - isolated: a fake XEP-0114 server (component/componenttest) pushes diverted AMP
+//     messages (docs/PROTOCOL.md) into an in-process ampd and matches the verdicts by route
+//     id. As fast as ampd takes them (bounded by -window messages in flight), or at -rate
+//     messages per second.
+//   - e2e: real c2s clients on a sandbox Prosody (internal/prosodytest) send messages to
+//     online and offline recipients, measured in one run three ways: plain (no AMP), AMP
+//     through the floor component, and AMP through ampd; each at full speed and at -e2e-rate.
+//   - floor: the do-nothing stand-in component alone: it answers every divert at once with
+//     deliver. e2e uses it in-process; this mode connects it to any server for comparisons.
+//
+// The numbers and the commands that produce them are in docs/PERFORMANCE.md.
+package main
