@@ -16,7 +16,6 @@ import (
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/daemon"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
-	"github.com/ampd-xmpp/ampd/internal/prosodytest"
 	"github.com/ampd-xmpp/ampd/metrics"
 )
 
@@ -26,11 +25,9 @@ const password = "pass"
 const wait = 15 * time.Second
 
 func TestMain(m *testing.M) {
-	if !prosodytest.Installed() {
-		if err := prosodytest.EnsureInstalled(context.Background(), os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "integration: cannot install Prosody:", err)
-			os.Exit(1)
-		}
+	if err := ensureServerInstalled(context.Background()); err != nil {
+		fmt.Fprintf(os.Stderr, "integration: cannot install %s: %v\n", serverKind(), err)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
@@ -38,7 +35,7 @@ func TestMain(m *testing.M) {
 // env is one sandbox: a Prosody and an in-process ampd in front of it.
 type env struct {
 	t      *testing.T
-	srv    *prosodytest.Server
+	srv    *xmppServer
 	cfg    *config.Config
 	ampd   *ampdProc
 	prefix string
@@ -46,8 +43,8 @@ type env struct {
 }
 
 type envOptions struct {
-	prosody prosodytest.Options
-	edit    func(*config.Config)
+	server serverOptions
+	edit   func(*config.Config)
 	// external: the test runs ampd itself (e.g. the binary, to kill it); no in-process ampd.
 	external bool
 }
@@ -55,19 +52,18 @@ type envOptions struct {
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("integration tests need a real Prosody; skipped under -short")
+		t.Skip("integration tests need a real XMPP server; skipped under -short")
 	}
-	o.prosody.Dir = t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	srv, err := prosodytest.Start(ctx, o.prosody)
+	srv, err := startServer(ctx, t.TempDir(), o.server)
 	if err != nil {
-		t.Fatalf("starting Prosody: %v", err)
+		t.Fatalf("starting %s: %v", serverKind(), err)
 	}
 	e := &env{t: t, srv: srv, prefix: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("Prosody log tail:\n%s", srv.LogTail(60))
+			t.Logf("%s log tail:\n%s", serverKind(), srv.LogTail(60))
 		}
 		srv.Stop()
 	})
