@@ -14,8 +14,9 @@ func printBanner(out io.Writer, srv *xmppServer, httpListen, dir string) {
 ────────────────────────────────────────────────────────────────────────
  ampd sandbox on %s is running. Connect any XMPP client:
 
-   server    %s   port %s   (TLS is OFF: plain connection, PLAIN auth;
-                                 allow "unencrypted" in your client)
+   server    %s, port %s
+   TLS       OFF: a plain connection with PLAIN auth (tell your client to
+             allow it, e.g. Gajim/Psi+: no TLS, allow plaintext password)
    accounts  %s@%s / %s
              %s@%s / %s
              (mutual presence subscription: each may use every AMP rule)

@@ -164,7 +164,6 @@ func watch(ctx context.Context, say func(string, ...any), srv *xmppServer, amp *
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Println()
 			say("interrupted; stopping")
 			return nil
 		case <-amp.done:
