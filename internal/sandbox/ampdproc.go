@@ -37,7 +37,8 @@ func startAmpd(bin, cfgPath, logPath string, echo io.Writer) (*ampdProc, error) 
 	pr, pw := io.Pipe()
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: should the sandbox itself be killed, ampd goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, &problem{what: "cannot start " + bin, err: err, fix: "run `make build` (or pass -ampd with the path of the ampd binary)"}

@@ -58,6 +58,9 @@ func main() {
 	flag.BoolVar(&f.smoke, "smoke", false, "start everything, check one AMP notify end to end, stop and exit")
 	flag.Parse()
 
+	// A closed pipe on stdout (`make run | head`) must not kill the sandbox
+	// before it has stopped the processes it started.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, f, os.Stdout); err != nil {
