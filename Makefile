@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 SERVER   ?= prosody
 
-.PHONY: help build run run-smoke test unit integration fuzz bench vet fmt lint clean
+.PHONY: help build run run-smoke bench-smoke test unit integration fuzz bench vet fmt lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ run: build ## install (if missing) and start a sandbox XMPP server on loopback w
 run-smoke: build ## start the sandbox, check one AMP notify end to end, stop (SERVER=ejabberd too)
 	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN) -smoke
 
-test: lint unit integration run-smoke ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
+test: lint unit integration run-smoke bench-smoke ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...
@@ -35,8 +35,17 @@ integration: ## end-to-end tests against real Prosody (installed if missing)
 fuzz: ## a short run of every fuzz target (FUZZTIME=10s each)
 	bash scripts/fuzz.sh $${FUZZTIME:-10s}
 
-bench: ## benchmarks (numbers go to docs/PERFORMANCE.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./amp ./resolver ./xmlstream
+bench: ## Go benchmarks and a short isolated ampbench (numbers go to docs/PERFORMANCE.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./amp ./resolver ./xmlstream ./xmlscan
+	$(GO) test -run '^$$' -bench 'Apply|Resources' -benchmem ./presence
+	$(GO) test -run '^$$' -bench Table1M -benchtime 1x ./presence
+	$(GO) test -run XXX -bench 'Expiry100k|Recovery' -benchtime 1x ./held
+	$(GO) run ./cmd/ampbench -mode isolated -duration 5s
+
+bench-smoke: ## ampbench isolated (~3 s) and end to end on Prosody (~5 s per run); fails on errors, never on timing
+	$(GO) run ./cmd/ampbench -mode isolated -duration 3s
+	bash scripts/install-prosody.sh
+	$(GO) run ./cmd/ampbench -mode e2e -duration 5s
 
 clean:
 	rm -rf bin .sandbox
