@@ -65,6 +65,10 @@ acl:
 access_rules:
   local:
     allow: local
+  # mod_privilege takes access-rule names, not ACL names: without this rule ejabberd grants
+  # the component nothing ("Granting no permissions to external component").
+  ampd_component:
+    allow: ampd_component
 api_permissions:
   "console commands":
     from:

@@ -77,22 +77,9 @@ func startProsody(ctx context.Context, s serverStart) (*xmppServer, error) {
 		secret: srv.Secret, c2sAddr: srv.C2SAddr, componentAddr: srv.ComponentAddr, logPath: srv.LogPath, proc: srv}, nil
 }
 
-// ejabberdPrivilegeRule defines an access rule named like the harness's ACL
-// "ampd_component". ejabberd 23.01's mod_privilege takes its options
-// (roster: get: NAME, presence: managed_entity: NAME) as access rule names,
-// and a name that is only an ACL matches nothing ("Granting no permissions to
-// external component"), so ampd would never get privileged presence.
-const ejabberdPrivilegeRule = `access_rules:
-  ampd_component:
-    allow: ampd_component
-  local:
-    allow: local
-`
-
 func startEjabberd(ctx context.Context, s serverStart) (*xmppServer, error) {
 	srv, err := ejabberdtest.Start(ctx, ejabberdtest.Options{
 		Dir: s.dir, C2SPort: s.c2sPort, ComponentPort: s.compPort, Users: s.users,
-		ExtraHostConfig: ejabberdPrivilegeRule,
 	})
 	if err != nil {
 		return nil, err
