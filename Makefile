@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 SERVER   ?= prosody
 
-.PHONY: help build run run-smoke bench-smoke test unit integration fuzz bench vet fmt lint clean
+.PHONY: help build run run-smoke bench-smoke test install-servers unit integration fuzz bench lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,18 +19,22 @@ run: build ## install (if missing) and start a sandbox XMPP server on loopback w
 run-smoke: build ## start the sandbox, check one AMP notify end to end, stop (SERVER=ejabberd too)
 	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN) -smoke
 
-test: lint unit integration run-smoke bench-smoke ## every test: vet, gofmt, unit (race), fuzz smoke, real-server integration
+test: install-servers lint unit integration run-smoke bench-smoke ## every test: vet, gofmt, unit (race), real Prosody and ejabberd end to end, smoke runs
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit: ## unit tests with the race detector (real servers not needed)
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
-
-integration: ## end-to-end tests against real Prosody (installed if missing)
+install-servers: ## install Prosody and ejabberd from Debian packages when missing
 	bash scripts/install-prosody.sh
-	$(GO) test -count=1 -timeout 30m ./integration/...
+	bash scripts/install-ejabberd.sh
+
+unit: ## unit tests with the race detector (the module tests in internal/ start real servers)
+	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /integration)
+
+integration: install-servers ## the end-to-end suite, once against Prosody and once against ejabberd
+	AMPD_TEST_SERVER=prosody $(GO) test -count=1 -timeout 20m ./integration/...
+	AMPD_TEST_SERVER=ejabberd $(GO) test -count=1 -timeout 20m ./integration/...
 
 fuzz: ## a short run of every fuzz target (FUZZTIME=10s each)
 	bash scripts/fuzz.sh $${FUZZTIME:-10s}
