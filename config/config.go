@@ -78,7 +78,21 @@ type AMP struct {
 	MatchResourceValues []string `toml:"match_resource_values"` // amp.match_resource_values
 	Gateways            []string `toml:"gateways"`              // amp.gateways: gateway domains (normalised)
 	Forwarded           []string `toml:"forwarded"`             // amp.forwarded: forwarded bare JIDs (normalised)
+	// RemoteUnsupported is amp.remote_unsupported: what happens to a request for a remote
+	// recipient whose server does not advertise AMP (amp-semantics §8): RemoteError,
+	// RemoteStrip or RemotePass.
+	RemoteUnsupported string        `toml:"remote_unsupported"`
+	RemoteCacheTTL    time.Duration `toml:"remote_cache_ttl"`    // amp.remote_cache_ttl: how long a disco#info answer is kept
+	RemoteNegativeTTL time.Duration `toml:"remote_negative_ttl"` // amp.remote_negative_ttl: how long "no AMP" or a failure is kept
+	RemoteTimeout     time.Duration `toml:"remote_timeout"`      // amp.remote_timeout: how long ampd waits for a disco#info answer
 }
+
+// The values of amp.remote_unsupported.
+const (
+	RemoteError = "error" // refuse with service-unavailable; the message is not sent (the XEP's behaviour)
+	RemoteStrip = "strip" // send the message without its <amp/>
+	RemotePass  = "pass"  // send the message as it is
+)
 
 // Privacy is the XEP-0079 §9 presence policy. Reloadable.
 type Privacy struct {

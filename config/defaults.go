@@ -27,6 +27,10 @@ func Default() *Config {
 			MatchResourceValues: KnownMatchResourceValues(),
 			Gateways:            []string{},
 			Forwarded:           []string{},
+			RemoteUnsupported:   RemoteError,
+			RemoteCacheTTL:      24 * time.Hour,
+			RemoteNegativeTTL:   10 * time.Minute,
+			RemoteTimeout:       10 * time.Second,
 		},
 		Privacy: Privacy{
 			PresencePolicy:  PolicyRoster,

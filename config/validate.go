@@ -111,6 +111,14 @@ func (a *AMP) validate(add func(error)) {
 		a.Forwarded[i] = b
 	}
 	add(duplicates("amp.forwarded", a.Forwarded))
+	add(oneOf("amp.remote_unsupported", a.RemoteUnsupported, RemoteError, RemoteStrip, RemotePass))
+	if a.RemoteCacheTTL < 0 {
+		add(errors.New(`config: amp.remote_cache_ttl: must not be negative; use "0s" to ask the remote server every time`))
+	}
+	if a.RemoteNegativeTTL < 0 {
+		add(errors.New(`config: amp.remote_negative_ttl: must not be negative; use "0s" to ask again every time`))
+	}
+	add(positive("amp.remote_timeout", a.RemoteTimeout))
 }
 
 func (p *Privacy) validate(add func(error)) {
