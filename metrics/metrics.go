@@ -76,7 +76,17 @@ type Metrics struct {
 	// ReinjectAcks counts the server module's acknowledgements of re-injects:
 	// ampd_reinject_acks_total. Reinjects minus acks is the backlog still unconfirmed.
 	ReinjectAcks prometheus.Counter
+	// RemoteChecks counts disco#info queries to remote domains and services (amp-semantics §8,
+	// gateway identity): ampd_remote_checks_total{result}, result "supported" (advertises
+	// AMP), "unsupported" (answered without it) or "failed" (error answer or time-out).
+	RemoteChecks *prometheus.CounterVec
+	// RemoteCacheHits counts next-hop checks answered from the cache without a query:
+	// ampd_remote_cache_hits_total.
+	RemoteCacheHits prometheus.Counter
 }
+
+// RemoteCheckResults are the values of the result label of ampd_remote_checks_total.
+var RemoteCheckResults = []string{"supported", "unsupported", "failed"}
 
 // processingBuckets are the upper bounds of ampd_processing_seconds: 1µs to 100ms, about
 // three per decade, where a decision normally takes microseconds and a roster look-up
@@ -159,6 +169,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ampd_reinject_acks_total",
 			Help: "Re-injects acknowledged by the server module.",
 		}),
+		RemoteChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ampd_remote_checks_total",
+			Help: "disco#info queries to remote domains and services, by result (supported, unsupported, failed).",
+		}, []string{"result"}),
+		RemoteCacheHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ampd_remote_cache_hits_total",
+			Help: "Remote next-hop checks answered from the cache.",
+		}),
 	}
 	reg.MustRegister(
 		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks,
@@ -166,6 +184,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.ComponentConnected, m.ComponentReconnects, m.PresenceResources,
 		m.Processing, m.StanzasSkipped, m.DuplicateRoutes,
 		m.ConfigLastReloadSuccessful, m.ConfigLastReloadSuccess, m.RosterFetchFailures,
+		m.RemoteChecks, m.RemoteCacheHits,
 	)
 	m.initialiseLabels()
 	return m
@@ -189,5 +208,8 @@ func (m *Metrics) initialiseLabels() {
 	}
 	for _, k := range []string{"release", "reply"} {
 		m.Reinjects.WithLabelValues(k)
+	}
+	for _, r := range RemoteCheckResults {
+		m.RemoteChecks.WithLabelValues(r)
 	}
 }

@@ -28,6 +28,8 @@ func TestSeriesVisibleAtZero(t *testing.T) {
 		"ampd_held_recovery_seconds":                        1,
 		"ampd_reinjects_total":                              2,
 		"ampd_reinject_acks_total":                          1,
+		"ampd_remote_checks_total":                          3,
+		"ampd_remote_cache_hits_total":                      1,
 	}
 	families, err := reg.Gather()
 	if err != nil {
@@ -103,6 +105,8 @@ func TestGaugesAndCounters(t *testing.T) {
 	m.ConfigLastReloadSuccessful.Set(1)
 	m.ConfigLastReloadSuccess.Set(1.7e9)
 	m.RosterFetchFailures.Add(4)
+	m.RemoteChecks.WithLabelValues("unsupported").Add(2)
+	m.RemoteCacheHits.Add(5)
 	checks := []struct {
 		name string
 		c    prometheus.Collector
@@ -115,6 +119,9 @@ func TestGaugesAndCounters(t *testing.T) {
 		{"ampd_config_last_reload_successful", m.ConfigLastReloadSuccessful, 1},
 		{"ampd_config_last_reload_success_timestamp_seconds", m.ConfigLastReloadSuccess, 1.7e9},
 		{"ampd_roster_fetch_failures_total", m.RosterFetchFailures, 4},
+		{`ampd_remote_checks_total{result="unsupported"}`, m.RemoteChecks.WithLabelValues("unsupported"), 2},
+		{`ampd_remote_checks_total{result="supported"}`, m.RemoteChecks.WithLabelValues("supported"), 0},
+		{"ampd_remote_cache_hits_total", m.RemoteCacheHits, 5},
 	}
 	for _, c := range checks {
 		if got := testutil.ToFloat64(c.c); got != c.want {
