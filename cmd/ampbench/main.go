@@ -27,7 +27,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 5*time.Second, "length of each measured run")
 	count := fs.Int64("n", 50_000_000, "most messages per measured run")
 	rate := fs.Int("rate", 0, "isolated: diverts per second (0: as fast as ampd takes them)")
-	window := fs.Int("window", 8192, "isolated: most diverts in flight")
+	window := fs.Int("window", 1024, "isolated: most diverts in flight")
 	batch := fs.Int("batch", 64, "isolated: most diverts per write")
 	templates := fs.Int("templates", 4096, "isolated: distinct diverts in the mix")
 	recipients := fs.Int("recipients", 10000, "isolated: distinct recipients")

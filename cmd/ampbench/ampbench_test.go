@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/route"
+)
+
+// Every template of the mix is a divert ampd can read, of about the size the issue asks for,
+// whose inner message is an AMP request.
+func TestMixIsValidDiverts(t *testing.T) {
+	o := mixOptions{templates: 500, recipients: 100, online: 0.5, seed: 3}
+	for i, tmpl := range o.build() {
+		raw := tmpl.appendStanza(nil, []byte("b"+strconv.Itoa(i)))
+		if n := len(raw); n < 450 || n > 800 {
+			t.Errorf("template %d is %d bytes, want about 600", i, n)
+		}
+		div, err := route.ParseDivert(raw)
+		if err != nil {
+			t.Fatalf("template %d: %v\n%s", i, err, raw)
+		}
+		if div.ID != "b"+strconv.Itoa(i) || div.Host != benchHost {
+			t.Errorf("template %d: route id %q host %q", i, div.ID, div.Host)
+		}
+		var m amp.Message
+		if err := amp.ParseMessage(div.Message, &m); err != nil || !m.IsRequest() {
+			t.Errorf("template %d: inner message is not an AMP request (%v)\n%s", i, err, div.Message)
+		}
+	}
+}
+
+func TestPresencesOnlyForOnlineRecipients(t *testing.T) {
+	o := mixOptions{recipients: 2000, online: 0.25}
+	if got := len(o.presences()); got != 500 {
+		t.Errorf("%d presences for 2000 recipients at 25%%, want 500", got)
+	}
+}
+
+// The tracker matches batched verdicts by route id, learns the expected verdict from the
+// calibration, and counts mismatches, repeats and unknown ids as errors.
+func TestTrackerMatchesVerdicts(t *testing.T) {
+	c := &counters{}
+	lat := &latencies{}
+	tr := newTracker(16, 2, c, lat)
+	tr.onStanza([]byte(`<message from='amp.localhost' to='localhost'>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='c0' action='deliver'/>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='c1' action='discard'><message xmlns='jabber:client' to='a@localhost/x' id='m'><body>route='b9' action='hold'</body></message></verdict>` +
+		`</message>`))
+	if tr.calDone.Load() != 2 || tr.expected[0].Load() != uint32(actionDeliver) || tr.expected[1].Load() != uint32(actionDiscard) {
+		t.Fatalf("calibration: done %d, expected %d %d", tr.calDone.Load(), tr.expected[0].Load(), tr.expected[1].Load())
+	}
+	if tr.replies[1].Load() != 1 || tr.replies[0].Load() != 0 {
+		t.Errorf("replies: %d %d, want 0 1", tr.replies[0].Load(), tr.replies[1].Load())
+	}
+	at := tr.now()
+	tr.sent(1, 0, at)
+	tr.sent(2, 1, at)
+	tr.sent(3, 1, at)
+	tr.onStanza([]byte(`<message><verdict xmlns='urn:x-ampd:route:0' route='b1' action='deliver'/>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='b2' action='deliver'/></message>`))
+	tr.onStanza([]byte(`<message><verdict xmlns='urn:x-ampd:route:0' route='b1' action='deliver'/></message>`))
+	tr.onStanza([]byte(`<message><verdict xmlns='urn:x-ampd:route:0' route='zz' action='deliver'/></message>`))
+	tr.flush()
+	if c.done.Load() != 2 {
+		t.Errorf("done %d, want 2 (b1, b2)", c.done.Load())
+	}
+	if tr.mismatch.Load() != 1 || tr.unknown.Load() != 2 || c.errors.Load() != 3 {
+		t.Errorf("mismatch %d unknown %d errors %d, want 1 2 3", tr.mismatch.Load(), tr.unknown.Load(), c.errors.Load())
+	}
+	if len(lat.samples) != 2 {
+		t.Errorf("%d latency samples, want 2", len(lat.samples))
+	}
+}
+
+func TestMessageIDRoundTrip(t *testing.T) {
+	id := messageID(3, 17, 1763690000123456789, 42)
+	run, sender, at, ok := parseID([]byte(id))
+	if !ok || run != 3 || sender != 17 || at != 1763690000123456789 {
+		t.Errorf("parseID(%q) = %d %d %d %v", id, run, sender, at, ok)
+	}
+	for _, bad := range []string{"", "b", "m1", "b1-2-3", "bx-1-2-3", "b1-2-x-3"} {
+		if _, _, _, ok := parseID([]byte(bad)); ok {
+			t.Errorf("parseID(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	var l latencies
+	for i := 100; i >= 1; i-- {
+		l.add(time.Duration(i) * time.Millisecond)
+	}
+	p50, p90, p99, max := l.percentiles()
+	if p50 != 50*time.Millisecond || p90 != 90*time.Millisecond || p99 != 99*time.Millisecond || max != 100*time.Millisecond {
+		t.Errorf("percentiles %v %v %v %v", p50, p90, p99, max)
+	}
+}
+
+// A short isolated run against a real in-process ampd answers every divert as calibrated.
+func TestIsolatedRunHasNoErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an in-process ampd; skipped under -short")
+	}
+	for _, rate := range []int{0, 20000} {
+		r, err := runIsolated(context.Background(), isolatedOptions{
+			duration: 10 * time.Second, count: 3000, rate: rate, window: 256, batch: 32,
+			mix: mixOptions{templates: 200, recipients: 100, online: 0.5, seed: 1},
+		}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.errors != 0 || r.messages != 3000 {
+			t.Errorf("rate %d: %d verdicts, %d errors (%s); want 3000 and 0", rate, r.messages, r.errors, r.note)
+		}
+	}
+}
