@@ -73,6 +73,10 @@ func TestWriters(t *testing.T) {
 			`<message from='amp.localhost' to='localhost'><reinject xmlns='urn:x-ampd:route:0' id='held-1-release'><forwarded xmlns='urn:xmpp:forward:0'>` + string(reply) + `</forwarded></reinject></message>`},
 		3: {AppendAnnounce(nil, "amp.localhost", "localhost", []string{"http://jabber.org/protocol/amp", "http://jabber.org/protocol/amp?action=drop"}),
 			`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'><feature var='http://jabber.org/protocol/amp'/><feature var='http://jabber.org/protocol/amp?action=drop'/></announce></message>`},
+		4: {AppendDeliverStripped(nil, "amp.localhost", "localhost", "r3", nil),
+			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r3' action='deliver' strip='amp'/></message>`},
+		5: {AppendDeliverStripped(nil, "amp.localhost", "localhost", "r4", reply),
+			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r4' action='deliver' strip='amp'>` + string(reply) + `</verdict></message>`},
 	}
 	for i, tc := range tests {
 		if string(tc.got) != tc.want {

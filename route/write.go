@@ -15,11 +15,25 @@ const (
 // AppendVerdict appends a verdict for route id, sent by component to host, with the reply the
 // sender is owed (nil for none; it must be a complete <message xmlns='jabber:client'/>).
 func AppendVerdict(dst []byte, component, host, id string, action Action, reply []byte) []byte {
+	return appendVerdict(dst, component, host, id, action, false, reply)
+}
+
+// AppendDeliverStripped appends a deliver verdict that tells the module to remove the
+// message's <amp/> before delivering it (strip='amp'): the remote next hop does not support
+// AMP and the configuration says to send such messages without their rules.
+func AppendDeliverStripped(dst []byte, component, host, id string, reply []byte) []byte {
+	return appendVerdict(dst, component, host, id, Deliver, true, reply)
+}
+
+func appendVerdict(dst []byte, component, host, id string, action Action, strip bool, reply []byte) []byte {
 	dst = appendOpen(dst, component, host)
 	dst = append(dst, "<verdict xmlns='"+NS+"' route='"...)
 	dst = xmlscan.AppendEscaped(dst, id)
 	dst = append(dst, "' action='"...)
 	dst = append(dst, action...)
+	if strip {
+		dst = append(dst, "' strip='amp"...)
+	}
 	if reply == nil {
 		dst = append(dst, "'/>"...)
 	} else {
