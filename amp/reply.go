@@ -29,6 +29,14 @@ func ActionReply(m *Message, rule Rule, replyFrom string) []byte {
 
 // AppendActionReply appends the reply ActionReply returns to dst.
 func AppendActionReply(dst []byte, m *Message, rule Rule, replyFrom string) []byte {
+	return AppendActionReplyStamped(dst, m, rule, replyFrom, m.From, m.To)
+}
+
+// AppendActionReplyStamped appends the reply ActionReply returns, except that the reply's
+// <amp from to> are ampFrom and ampTo instead of m's addresses. It serves a request that
+// arrived from another server with the original sender and recipient stamped on its <amp/>
+// (XEP-0079 §4.1): the reply still goes to m's from, but names the original addresses.
+func AppendActionReplyStamped(dst []byte, m *Message, rule Rule, replyFrom string, ampFrom, ampTo Attr) []byte {
 	action := rule.Action.Value
 	if action == "drop" {
 		return dst
@@ -38,8 +46,8 @@ func AppendActionReply(dst []byte, m *Message, rule Rule, replyFrom string) []by
 	dst = append(dst, "<amp"...)
 	dst = appendAttr(dst, "xmlns", NS)
 	dst = appendAttr(dst, "status", action)
-	dst = appendAttrIf(dst, "from", m.From)
-	dst = appendAttrIf(dst, "to", m.To)
+	dst = appendAttrIf(dst, "from", ampFrom)
+	dst = appendAttrIf(dst, "to", ampTo)
 	dst = append(dst, '>')
 	dst = AppendRule(dst, rule)
 	dst = append(dst, "</amp>"...)

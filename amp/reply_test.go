@@ -181,3 +181,21 @@ func wellFormed(doc []byte) error {
 	var v struct{}
 	return xml.Unmarshal(doc, &v)
 }
+
+// A request from another server names its original sender and recipient on its <amp/>: the
+// reply goes to the message's from but its <amp from to> are the stamped addresses.
+func TestActionReplyStamped(t *testing.T) {
+	m := mustParse(t, `<message xmlns='jabber:client' from='relay.example/x' to='francisco@hamlet.lit' id='s1'>`+
+		`<amp xmlns='http://jabber.org/protocol/amp' from='bernardo@elsinore.lit/tower' to='francisco@hamlet.lit/watch'>`+
+		`<rule action='alert' condition='deliver' value='stored'/></amp></message>`)
+	got := string(AppendActionReplyStamped(nil, m, m.Amp.Rules[0], "hamlet.lit", m.Amp.From, m.Amp.To))
+	want := `<message xmlns='jabber:client' from='hamlet.lit' to='relay.example/x' id='s1'>` +
+		`<amp xmlns='http://jabber.org/protocol/amp' status='alert' from='bernardo@elsinore.lit/tower' to='francisco@hamlet.lit/watch'>` +
+		`<rule action='alert' condition='deliver' value='stored'/></amp></message>`
+	if got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	if plain := string(ActionReply(m, m.Amp.Rules[0], "hamlet.lit")); plain == got {
+		t.Errorf("ActionReply uses the stamped addresses too: %s", plain)
+	}
+}
