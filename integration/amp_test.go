@@ -129,10 +129,7 @@ func TestRules(t *testing.T) {
 			e.t = t
 			aliceU, bobU := e.user("alice"), e.user("bob")
 			alice := e.client(aliceU, "phone", prio(0))
-			bobFriend := e.client(bobU, "setup", nil)
-			e.befriend(alice, bobFriend, aliceU, bobU)
-			bobFriend.Close()
-			e.waitResource(e.jid(bobU), "setup", false)
+			e.befriendOffline(alice, aliceU, bobU)
 			bobs := map[string]*c2stest.Client{}
 			for res, p := range tc.state.resources {
 				bobs[res] = e.client(bobU, res, prio(p))

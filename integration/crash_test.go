@@ -162,9 +162,7 @@ func TestCrashWithHeldMessages(t *testing.T) {
 
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", nil)
-	bobSetup := e.client(bobU, "setup", nil)
-	e.befriend(alice, bobSetup, aliceU, bobU)
-	bobSetup.Close()
+	e.befriendOffline(alice, aliceU, bobU)
 	waitMetric(t, e, p, "ampd_presence_resources", 1)
 	to := e.jid(bobU)
 
@@ -224,10 +222,7 @@ func TestServerRestartWithHeldMessages(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", prio(0))
-	bobSetup := e.client(bobU, "setup", nil)
-	e.befriend(alice, bobSetup, aliceU, bobU)
-	bobSetup.Close()
-	e.waitResource(e.jid(bobU), "setup", false)
+	e.befriendOffline(alice, aliceU, bobU)
 	to := e.jid(bobU)
 	for i := range 10 {
 		must(t, alice.SendRaw(ampMessage(to, fmt.Sprintf("r%d", i), "chat", rule("alert", "expire-at", expireAt(time.Hour)))))

@@ -22,10 +22,7 @@ func TestHeldReleasedBeforeDeadline(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", prio(0))
-	bobSetup := e.client(bobU, "setup", nil)
-	e.befriend(alice, bobSetup, aliceU, bobU)
-	bobSetup.Close()
-	e.waitResource(e.jid(bobU), "setup", false)
+	e.befriendOffline(alice, aliceU, bobU)
 	to := e.jid(bobU)
 	rules := rule("notify", "deliver", "stored") + rule("drop", "expire-at", expireAt(time.Minute))
 	must(t, alice.SendRaw(ampMessage(to, "h1", "chat", rules)))
@@ -63,10 +60,7 @@ func TestHeldExpiry(t *testing.T) {
 			e.t = t
 			aliceU, bobU := e.user("alice"), e.user("bob")
 			alice := e.client(aliceU, "phone", prio(0))
-			bobSetup := e.client(bobU, "setup", nil)
-			e.befriend(alice, bobSetup, aliceU, bobU)
-			bobSetup.Close()
-			e.waitResource(e.jid(bobU), "setup", false)
+			e.befriendOffline(alice, aliceU, bobU)
 			to := e.jid(bobU)
 			id := "x-" + action
 			deadline := time.Now().Add(2 * time.Second)

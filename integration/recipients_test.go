@@ -11,10 +11,7 @@ func TestRecipientsWithoutStorage(t *testing.T) {
 	e := newEnv(t, envOptions{server: serverOptions{WithoutOffline: true}})
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", prio(0))
-	bobSetup := e.client(bobU, "setup", nil)
-	e.befriend(alice, bobSetup, aliceU, bobU)
-	bobSetup.Close()
-	e.waitResource(e.jid(bobU), "setup", false)
+	e.befriendOffline(alice, aliceU, bobU)
 	to := e.jid(bobU)
 
 	// Offline, and the server stores nothing: the disposition is none, not stored.

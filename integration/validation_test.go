@@ -69,10 +69,7 @@ func TestPresencePolicy(t *testing.T) {
 	strangerU, friendU, bobU := e.user("stranger"), e.user("friend"), e.user("bob")
 	stranger := e.client(strangerU, "x", prio(0))
 	friend := e.client(friendU, "y", prio(0))
-	bobSetup := e.client(bobU, "setup", nil)
-	e.befriend(friend, bobSetup, friendU, bobU)
-	bobSetup.Close()
-	e.waitResource(e.jid(bobU), "setup", false)
+	e.befriendOffline(friend, friendU, bobU)
 	to := e.jid(bobU)
 	probe := rule("alert", "deliver", "stored")
 	refusal := func(c *c2stest.Client, id string) string {
