@@ -125,9 +125,15 @@ func (c *Client) writeLoop(ctx, runCtx context.Context, conn net.Conn, dl *deadl
 			}
 		case <-ctx.Done():
 			if runCtx.Err() != nil {
-				// Run is stopping: close our stream; readLoop waits
-				// (at most closeGrace) for the server to close its.
+				// Run is stopping: write what is queued (verdicts the
+				// server is waiting for), then close our stream; readLoop
+				// waits (at most closeGrace) for the server to close its.
 				dl.stop()
+				if batch, n := c.out.peek(batch[:0]); n > 0 {
+					if _, err := conn.Write(batch); err == nil {
+						c.out.drop(n)
+					}
+				}
 				_, _ = io.WriteString(conn, streamClose)
 			}
 			return nil
