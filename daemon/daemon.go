@@ -39,14 +39,16 @@ type Daemon struct {
 	store    *store.Store
 	held     *held.Manager // messages ampd keeps itself (expire-at while offline)
 
-	connected   atomic.Bool
-	privileged  atomic.Bool // the XEP-0356 presence permission has been announced
-	everUp      atomic.Bool
-	rosterAsked atomic.Uint64 // iq ids for roster fetches
+	connected  atomic.Bool
+	privileged atomic.Bool // the XEP-0356 presence permission has been announced
+	everUp     atomic.Bool
+	queries    atomic.Uint64 // iq ids of ampd's own queries (rosters, disco#info)
 
 	mu      sync.Mutex // guards what follows: the state of requests being decided
 	decided *decidedRoutes
+	pending *pendingLookups // queries under way and the requests parked on them
 	rosters *rosterCache
+	hops    *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)
 }
 
 // Options are the parts of a Daemon that tests replace.
@@ -74,7 +76,9 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		decided:   newDecidedRoutes(1 << 16),
 	}
 	d.settings.Store(s)
+	d.pending = newPendingLookups(d)
 	d.rosters = newRosterCache(d)
+	d.hops = newHopCache()
 	d.client = component.New(component.Config{
 		Address:          cfg.Component.Address,
 		Domain:           cfg.Component.Domain,
@@ -100,7 +104,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 // Run connects to the server and processes stanzas until ctx is done.
 func (d *Daemon) Run(ctx context.Context) error {
 	err := d.client.Run(ctx)
-	d.rosters.stop()
+	d.pending.stop()
 	d.closeHeld()
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -173,11 +173,6 @@ func TestVerdicts(t *testing.T) {
 			divert: divert("r6", "local", "store", `<message xmlns='jabber:client' from='alice@localhost/phone' to='bob@localhost' id='m1'><amp xmlns='http://jabber.org/protocol/amp' status='notify'/></message>`),
 			want:   verdict("r6", "deliver", ""),
 		},
-		7: { // remote recipient: direct, match-resource skipped
-			divert: divert("r7", "remote", "none", msg("carol@remote.example", `<rule action='error' condition='match-resource' value='exact'/><rule action='notify' condition='deliver' value='direct'/>`)),
-			want: verdict("r7", "deliver", `<message xmlns='jabber:client' from='localhost' to='alice@localhost/phone' id='m1'>`+
-				`<amp xmlns='http://jabber.org/protocol/amp' status='notify' from='alice@localhost/phone' to='carol@remote.example'><rule action='notify' condition='deliver' value='direct'/></amp></message>`),
-		},
 	}
 	for i, tc := range tests {
 		h := start(t, nil)

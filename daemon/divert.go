@@ -20,6 +20,10 @@ type request struct {
 	facts    resolver.Facts
 	s        *settings
 	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
+
+	owned      bool     // div.Message is ampd's own copy (parked requests outlive the read buffer)
+	authorised bool     // the §9 answer, once known
+	hop        *hopInfo // the recipient domain's disco#info, once known; nil while not needed or unknown
 }
 
 // divert answers one diverted message with exactly one verdict.
@@ -34,7 +38,7 @@ func (d *Daemon) divert(div route.Divert) {
 		d.send(v)
 		return
 	}
-	if d.rosters.waiting(key) {
+	if d.pending.waiting(key) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}
@@ -69,19 +73,38 @@ func (d *Daemon) divert(div route.Divert) {
 	d.decide(r, auth)
 }
 
-// decide runs the resolver and sends the verdict. Called with d.mu held.
+// decide runs the resolver once the §9 answer is known and sends the verdict. Called with
+// d.mu held.
 func (d *Daemon) decide(r *request, authorised bool) {
+	r.authorised = authorised
+	d.evaluate(r)
+}
+
+// evaluate decides r, first asking the recipient domain's disco#info when the decision
+// depends on it (needsHop): the resolver runs first, and the next hop is checked only when
+// its answer could change the outcome. Called with d.mu held, again when the answer came.
+func (d *Daemon) evaluate(r *request) {
 	in := resolver.Input{
 		Message:            &r.msg,
 		From:               r.from,
 		To:                 r.to,
 		Facts:              r.facts,
 		Available:          d.presence.Resources(r.to.Bare().String()),
-		PresenceAuthorised: authorised,
+		PresenceAuthorised: r.authorised,
 		Now:                d.now(),
 	}
+	if r.hop != nil && r.hop.gateway {
+		in.Facts.Gateway = true
+	}
 	dec := resolver.Decide(in, r.s.features)
-	reply := resolver.Reply(in, dec, d.replyAddress(r.div.Host))
+	if r.hop == nil && dec.Err == nil && needsHop(r, dec) {
+		if !d.knowHop(r) {
+			return // evaluated again when the domain answers or the query times out
+		}
+		d.evaluate(r)
+		return
+	}
+	reply := d.reply(r, in, dec)
 	action := dec.Action
 	if action == "" {
 		action = "none"
@@ -89,7 +112,9 @@ func (d *Daemon) decide(r *request, authorised bool) {
 	if dec.Err != nil {
 		d.metrics.ValidationErrors.WithLabelValues(validationClass(dec.Err)).Inc()
 	}
+	replyKindLabel := replyKind(dec)
 	verdict := route.Deliver
+	strip := false
 	switch dec.Verdict {
 	case resolver.Discard:
 		verdict = route.Discard
@@ -102,16 +127,59 @@ func (d *Daemon) decide(r *request, authorised bool) {
 		}
 		d.metrics.HeldMessages.Set(float64(d.held.Len()))
 		verdict = route.Hold
+	case resolver.Deliver:
+		if r.facts.Recipient != resolver.RecipientRemote || r.hop == nil || r.hop.amp {
+			break
+		}
+		// The next hop does not advertise AMP (amp-semantics §8).
+		switch r.s.remoteUnsupported {
+		case config.RemoteError:
+			// Only the 503 goes out: a notify met before must not announce a delivery
+			// that does not happen.
+			reply = amp.ErrorReply(&r.msg, amp.ServiceUnavailable(), d.replyAddress(r.div.Host))
+			replyKindLabel = "service-unavailable"
+			verdict, action = route.Discard, "none"
+		case config.RemoteStrip:
+			strip = true
+		}
 	}
-	d.conclude(r, verdict, reply, action)
+	d.concludeStrip(r, verdict, strip, reply, action)
 	if reply != nil {
-		d.metrics.Replies.WithLabelValues(replyKind(dec)).Inc()
+		d.metrics.Replies.WithLabelValues(replyKindLabel).Inc()
 	}
+}
+
+// reply builds the reply the sender is owed. A request from another server that carries the
+// original addresses stamped on its <amp/> (XEP-0079 §4.1) is answered to its from with those
+// addresses in the reply's <amp from to>.
+func (d *Daemon) reply(r *request, in resolver.Input, dec resolver.Decision) []byte {
+	stamped := r.msg.Amp.From.Present || r.msg.Amp.To.Present
+	if r.div.Origin != route.OriginS2S || !stamped || dec.Err != nil || dec.Met < 0 || dec.Met >= len(r.msg.Amp.Rules) {
+		return resolver.Reply(in, dec, d.replyAddress(r.div.Host))
+	}
+	from, to := r.msg.From, r.msg.To
+	if r.msg.Amp.From.Present {
+		from = r.msg.Amp.From
+	}
+	if r.msg.Amp.To.Present {
+		to = r.msg.Amp.To
+	}
+	return amp.AppendActionReplyStamped(nil, &r.msg, r.msg.Amp.Rules[dec.Met], d.replyAddress(r.div.Host), from, to)
 }
 
 // conclude sends the verdict, remembers it for re-diverts and records the outcome.
 func (d *Daemon) conclude(r *request, verdict route.Action, reply []byte, action string) {
-	v := route.AppendVerdict(nil, d.domain, r.div.Host, r.div.ID, verdict, reply)
+	d.concludeStrip(r, verdict, false, reply, action)
+}
+
+// concludeStrip is conclude, with strip telling the module to deliver without the <amp/>.
+func (d *Daemon) concludeStrip(r *request, verdict route.Action, strip bool, reply []byte, action string) {
+	var v []byte
+	if strip {
+		v = route.AppendDeliverStripped(nil, d.domain, r.div.Host, r.div.ID, reply)
+	} else {
+		v = route.AppendVerdict(nil, d.domain, r.div.Host, r.div.ID, verdict, reply)
+	}
 	d.decided.put(routeKey(r.div.Host, r.div.ID), v)
 	d.send(v)
 	d.metrics.Messages.WithLabelValues(string(verdict), action).Inc()

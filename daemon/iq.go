@@ -22,7 +22,7 @@ func (d *Daemon) iq(raw []byte) {
 	switch typ := attrValue(&root, "type"); typ {
 	case "result", "error":
 		d.mu.Lock()
-		d.rosterResult(id, &root)
+		d.pending.answer(id, &root)
 		d.mu.Unlock()
 	case "get", "set":
 		d.send(d.answerIQ(&root, typ, id))

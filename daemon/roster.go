@@ -1,12 +1,10 @@
 package daemon
 
 import (
-	"strconv"
 	"time"
 
 	"mellium.im/xmpp/jid"
 
-	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/resolver"
 	"github.com/ampd-xmpp/ampd/xmlscan"
@@ -60,15 +58,11 @@ func needsPresenceAuthorisation(r *request) bool {
 	return false
 }
 
-// rosterCache keeps recently fetched rosters (who may see each recipient's presence) and the
-// requests waiting for a fetch.
+// rosterCache keeps recently fetched rosters: who may see each recipient's presence.
 type rosterCache struct {
 	d       *Daemon
-	entries map[string]rosterEntry  // recipient bare JID → its roster
-	fetches map[string]*rosterFetch // recipient bare JID → the fetch under way
-	byIQ    map[string]*rosterFetch // iq id → the fetch under way
-	parked  map[string]struct{}     // route keys of waiting requests, for de-duplication
-	order   []string                // insertion order of entries, for the size bound
+	entries map[string]rosterEntry // recipient bare JID → its roster
+	order   []string               // insertion order of entries, for the size bound
 }
 
 type rosterEntry struct {
@@ -76,22 +70,8 @@ type rosterEntry struct {
 	expires time.Time
 }
 
-type rosterFetch struct {
-	id        string
-	recipient string
-	waiting   []*request
-	keys      []string
-	timer     *time.Timer
-}
-
 func newRosterCache(d *Daemon) *rosterCache {
-	return &rosterCache{
-		d:       d,
-		entries: make(map[string]rosterEntry),
-		fetches: make(map[string]*rosterFetch),
-		byIQ:    make(map[string]*rosterFetch),
-		parked:  make(map[string]struct{}),
-	}
+	return &rosterCache{d: d, entries: make(map[string]rosterEntry)}
 }
 
 func (c *rosterCache) lookup(recipient, sender string, s *settings) (ok, known bool) {
@@ -103,50 +83,16 @@ func (c *rosterCache) lookup(recipient, sender string, s *settings) (ok, known b
 	return ok, true
 }
 
-func (c *rosterCache) waiting(key string) bool {
-	_, ok := c.parked[key]
-	return ok
-}
-
 // await parks r until the recipient's roster arrives, fetching it unless a fetch is under way.
-// The message bytes are copied: the component's read buffer is reused after this call.
 func (c *rosterCache) await(key string, r *request) {
-	r.div.Message = append([]byte(nil), r.div.Message...)
-	if err := amp.ParseMessage(r.div.Message, &r.msg); err != nil {
-		c.d.refuseUnreadable(r, err)
-		return
-	}
 	recipient := r.to.Bare().String()
-	f := c.fetches[recipient]
-	if f == nil {
-		f = &rosterFetch{id: "roster-" + strconv.FormatUint(c.d.rosterAsked.Add(1), 10), recipient: recipient}
-		c.fetches[recipient] = f
-		c.byIQ[f.id] = f
-		f.timer = time.AfterFunc(rosterTimeout, func() { c.d.rosterTimedOut(f) })
-		c.d.send(rosterGet(c.d.domain, recipient, f.id))
-	}
-	f.waiting = append(f.waiting, r)
-	f.keys = append(f.keys, key)
-	c.parked[key] = struct{}{}
-}
-
-// finish stores a fetched roster (nil allowed: fetch failed, fail closed without caching) and
-// decides every request that waited for it. Called with d.mu held.
-func (c *rosterCache) finish(f *rosterFetch, allowed map[string]struct{}) {
-	if c.fetches[f.recipient] != f {
-		return // already finished (a late answer after the time-out, or the reverse)
-	}
-	f.timer.Stop()
-	delete(c.fetches, f.recipient)
-	delete(c.byIQ, f.id)
-	if allowed != nil {
-		c.store(f.recipient, allowed)
-	}
-	for i, r := range f.waiting {
-		delete(c.parked, f.keys[i])
-		_, ok := allowed[r.from.Bare().String()]
-		c.d.decide(r, ok)
-	}
+	c.d.pending.await(key, r, query{
+		subject: "roster\x00" + recipient,
+		to:      recipient,
+		timeout: rosterTimeout,
+		iq:      func(id string) []byte { return rosterGet(c.d.domain, recipient, id) },
+		done:    func(answer *xmlscan.Element, waiting []*request) { c.d.rosterResult(recipient, answer, waiting) },
+	})
 }
 
 func (c *rosterCache) store(recipient string, allowed map[string]struct{}) {
@@ -164,38 +110,31 @@ func (c *rosterCache) store(recipient string, allowed map[string]struct{}) {
 	c.entries[recipient] = rosterEntry{allowed: allowed, expires: c.d.now().Add(time.Duration(s.rosterTTL))}
 }
 
-// stop ends the time-out timers; waiting requests are left to the server module, which
-// diverts them again when ampd is back.
-func (c *rosterCache) stop() {
-	c.d.mu.Lock()
-	defer c.d.mu.Unlock()
-	for _, f := range c.fetches {
-		f.timer.Stop()
-	}
-}
-
-func (d *Daemon) rosterTimedOut(f *rosterFetch) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.rosters.fetches[f.recipient] != f {
-		return
-	}
-	d.metrics.RosterFetchFailures.Inc()
-	d.log.Warn("roster fetch timed out; refusing presence-revealing rules (fail closed). Check that the server grants roster = \"get\" to the component", "recipient", f.recipient, "waiting", len(f.waiting))
-	d.rosters.finish(f, nil)
-}
-
-// rosterResult handles the answer to a roster fetch. Called with d.mu held.
-func (d *Daemon) rosterResult(id string, root *xmlscan.Element) {
-	f := d.rosters.byIQ[id]
-	if f == nil {
-		return
-	}
-	if attrValue(root, "type") != "result" {
+// rosterResult stores a fetched roster and decides every request that waited for it. A failed
+// or timed-out fetch fails closed without caching. Called with d.mu held.
+func (d *Daemon) rosterResult(recipient string, answer *xmlscan.Element, waiting []*request) {
+	allowed := rosterAllowed(answer)
+	switch {
+	case answer == nil:
 		d.metrics.RosterFetchFailures.Inc()
-		d.log.Warn("roster fetch refused by the server; refusing presence-revealing rules (fail closed). An unknown account has no roster; otherwise grant roster = \"get\" to the component", "recipient", f.recipient)
-		d.rosters.finish(f, nil)
-		return
+		d.log.Warn("roster fetch timed out; refusing presence-revealing rules (fail closed). Check that the server grants roster = \"get\" to the component", "recipient", recipient, "waiting", len(waiting))
+	case allowed == nil:
+		d.metrics.RosterFetchFailures.Inc()
+		d.log.Warn("roster fetch refused by the server; refusing presence-revealing rules (fail closed). An unknown account has no roster; otherwise grant roster = \"get\" to the component", "recipient", recipient)
+	default:
+		d.rosters.store(recipient, allowed)
+	}
+	for _, r := range waiting {
+		_, ok := allowed[r.from.Bare().String()]
+		d.decide(r, ok)
+	}
+}
+
+// rosterAllowed reads the bare JIDs with a from or both subscription from a roster result;
+// nil for anything but a result.
+func rosterAllowed(root *xmlscan.Element) map[string]struct{} {
+	if root == nil || attrValue(root, "type") != "result" {
+		return nil
 	}
 	allowed := make(map[string]struct{})
 	if q, ok := root.Child(NSRoster, "query"); ok {
@@ -215,7 +154,7 @@ func (d *Daemon) rosterResult(id string, root *xmlscan.Element) {
 			allowed[j.Bare().String()] = struct{}{}
 		}
 	}
-	d.rosters.finish(f, allowed)
+	return allowed
 }
 
 func rosterGet(from, to, id string) []byte {

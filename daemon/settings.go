@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/resolver"
@@ -18,6 +19,11 @@ type settings struct {
 	forwarded []string
 	rosterTTL int64 // nanoseconds; 0 disables the roster cache
 	rosterMax int
+
+	remoteUnsupported string // config.RemoteError, RemoteStrip or RemotePass
+	remoteTTL         time.Duration
+	remoteNegativeTTL time.Duration
+	remoteTimeout     time.Duration
 }
 
 func newSettings(cfg *config.Config) (*settings, error) {
@@ -33,5 +39,10 @@ func newSettings(cfg *config.Config) (*settings, error) {
 		forwarded: slices.Clone(cfg.AMP.Forwarded),
 		rosterTTL: int64(cfg.Privacy.RosterCacheTTL),
 		rosterMax: cfg.Privacy.RosterCacheSize,
+
+		remoteUnsupported: cfg.AMP.RemoteUnsupported,
+		remoteTTL:         cfg.AMP.RemoteCacheTTL,
+		remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL,
+		remoteTimeout:     cfg.AMP.RemoteTimeout,
 	}, nil
 }
