@@ -505,10 +505,26 @@ handle_verdict(Host, Id, Action, El) ->
 	[#pending{packet = Msg, origin = Origin}] ->
 	    post_reply(Host, El),
 	    case Action of
-		deliver -> route_guarded(stamp_amp(Msg), Origin);
+		deliver -> route_guarded(deliverable(Msg, Origin, El), Origin);
 		_ -> ok
 	    end
     end.
+
+%% strip='amp' on a deliver verdict: the next hop does not support AMP and
+%% ampd's policy is to send the message without its rules.
+deliverable(Msg, Origin, Verdict) ->
+    case fxml:get_tag_attr_s(<<"strip">>, Verdict) of
+	<<"amp">> -> strip_amp(Msg);
+	_ -> stamp_amp(Msg, Origin)
+    end.
+
+strip_amp(#message{sub_els = Els} = Msg) ->
+    Msg#message{sub_els = [E || E <- Els, not is_amp(to_xmlel(E))]}.
+
+is_amp(#xmlel{name = <<"amp">>} = X) ->
+    fxml:get_tag_attr_s(<<"xmlns">>, X) == ?NS_AMP_PROTO;
+is_amp(_) ->
+    false.
 
 post_reply(Host, Verdict) ->
     case [C || #xmlel{name = <<"message">>} = C <- Verdict#xmlel.children,
@@ -616,14 +632,19 @@ decode_message(El) ->
 
 guard(Pkt) -> xmpp:put_meta(Pkt, ?META_GUARD, true).
 
-%% XEP-0079 §4.1: the server adds from and to to the <amp/> it delivers.
-stamp_amp(#message{from = From, to = To, sub_els = Els} = Msg) ->
+%% XEP-0079 §4.1: the server adds from and to to the <amp/> it delivers. A
+%% request from another server keeps the addresses that server stamped.
+stamp_amp(#message{from = From, to = To, sub_els = Els} = Msg, Origin) ->
     Stamp =
 	fun(E) ->
 		X = to_xmlel(E),
 		case X of
 		    #xmlel{name = <<"amp">>} ->
+			Stamped = Origin == s2s andalso
+			    fxml:get_tag_attr_s(<<"from">>, X) /= <<>> andalso
+			    fxml:get_tag_attr_s(<<"to">>, X) /= <<>>,
 			case fxml:get_tag_attr_s(<<"xmlns">>, X) of
+			    ?NS_AMP_PROTO when Stamped -> E;
 			    ?NS_AMP_PROTO ->
 				A1 = lists:keystore(<<"from">>, 1, X#xmlel.attrs,
 						    {<<"from">>, jid:encode(From)}),

@@ -257,10 +257,19 @@ local function deliver(entry)
 	end
 end
 
+-- stamp_amp names the original sender and recipient on the <amp/> (XEP-0079 §4.1). A request
+-- from another server keeps the addresses that server stamped.
 local function stamp_amp(entry)
 	local amp = entry.stanza:get_child("amp", xmlns_amp);
+	if entry.origin_kind == "s2s" and amp.attr.from and amp.attr.to then return; end
 	amp.attr.from = entry.stanza.attr.from;
 	amp.attr.to = entry.stanza.attr.to;
+end
+
+-- strip_amp removes the <amp/>: the next hop does not support AMP and ampd's policy is to
+-- send the message without its rules (verdict strip='amp').
+local function strip_amp(entry)
+	entry.stanza:remove_children("amp", xmlns_amp);
 end
 
 local function divert_stanza(route_id, entry)
@@ -382,7 +391,11 @@ local function handle_verdict(verdict)
 	if reply then post_reply(reply); end
 	module:log("debug", "Route %s: %s (%d retained)", route_id, reason, pending_count);
 	if action == "deliver" then
-		stamp_amp(entry);
+		if verdict.attr.strip == "amp" then
+			strip_amp(entry);
+		else
+			stamp_amp(entry);
+		end
 		deliver(entry);
 	end
 end

@@ -171,6 +171,24 @@ func TestModule(t *testing.T) {
 		}
 	})
 
+	t.Run("deliver with strip='amp' delivers without the amp element", func(t *testing.T) {
+		if err := alice.SendRaw(ampMessage(bobBare, "strip1")); err != nil {
+			t.Fatal(err)
+		}
+		d := expectDivert(t, stub, "strip1")
+		stub.send(t, route.AppendDeliverStripped(nil, s.ComponentDomain, s.Host, d.ID, nil))
+		got, err := bob.Expect(ctxFor(t), message("strip1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.From != aliceJID || got.ChildText("jabber:client", "body") != "hello strip1" {
+			t.Errorf("delivered: %s", got.Raw)
+		}
+		if _, ok := findElement(got.InContext(), nsAMP, "amp"); ok {
+			t.Errorf("amp not stripped: %s", got.Raw)
+		}
+	})
+
 	t.Run("delivery runs the sender's carbons, not before the verdict", func(t *testing.T) {
 		tablet := client(t, s, "alice", "pw", "tablet")
 		if err := tablet.Presence(0); err != nil {
