@@ -42,6 +42,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 
 	pctx, pstop := context.WithCancel(ctx)
 	go progress(pctx, log, name, &r.c)
+	meter := newCPUMeter(b.srv.PID())
 	start := time.Now()
 	end := start.Add(duration)
 	var total atomicCounter
@@ -118,6 +119,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		time.Sleep(100 * time.Millisecond) // the last AMP replies of offline messages
 	}
 	r.finished.Store(true)
+	cpu := meter.done()
 	pstop()
 	lost := r.c.sent.Load() - r.c.done.Load()
 	elapsed := stopped.Sub(start)
@@ -130,8 +132,9 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		elapsed:  elapsed,
 		lat:      &r.lat,
 		errors:   r.c.errors.Load() + lost,
-		note: fmt.Sprintf("online %d, offline %d, AMP replies %d, lost %d",
-			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost),
+		note: fmt.Sprintf("online %d, offline %d, AMP replies %d, lost %d; %s",
+			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost,
+			cpu.describe(time.Since(start), r.c.done.Load()+r.sentOffline.Load())),
 	}
 }
 
@@ -210,9 +213,17 @@ func printRatios(w io.Writer, rows []result) {
 	}
 	fr, ar := find("floor", "/s"), find("ampd", "/s")
 	if fr != nil && ar != nil {
-		_, _, fp99, _ := fr.lat.percentiles()
-		_, _, ap99, _ := ar.lat.percentiles()
-		fmt.Fprintf(w, "p99 added by ampd over the floor at %s: %s   (target ≤ 1 ms)\n",
-			strings.TrimPrefix(ar.name, "ampd "), us(ap99-fp99))
+		f50, f90, f99, _ := fr.lat.percentiles()
+		a50, a90, a99, _ := ar.lat.percentiles()
+		fmt.Fprintf(w, "latency added by ampd over the floor at %s: p50 %s, p90 %s, p99 %s   (target p99 ≤ 1 ms; negative = within the noise)\n",
+			strings.TrimPrefix(ar.name, "ampd "), signed(a50-f50), signed(a90-f90), signed(a99-f99))
 	}
+}
+
+// signed formats a latency difference with its sign.
+func signed(d time.Duration) string {
+	if d < 0 {
+		return "-" + us(-d)
+	}
+	return "+" + us(d)
 }
