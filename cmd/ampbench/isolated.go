@@ -42,9 +42,14 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	lat := &latencies{}
 	templates := o.mix.build()
 	tr := newTracker(4*o.window+o.batch, len(templates), c, lat)
+	server := &serverSide{}
 	srv, err := componenttest.Start("127.0.0.1:0", componenttest.Config{
 		Domain: benchDomain, Secret: benchSecret, MaxStanzaBytes: 1 << 20,
-		OnStanza: func(_ *componenttest.Conn, raw []byte) { tr.onStanza(raw) },
+		OnStanza: func(conn *componenttest.Conn, raw []byte) {
+			if !server.iq(conn, raw) {
+				tr.onStanza(raw)
+			}
+		},
 	})
 	if err != nil {
 		return result{}, err
@@ -116,10 +121,10 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 		messages: c.done.Load(),
 		elapsed:  time.Duration(tr.lastDone.Load() - began),
 		lat:      lat,
-		errors:   c.errors.Load() + lost,
-		note: fmt.Sprintf("deliver %d discard %d hold %d; lost %d mismatched %d unknown %d",
+		errors:   c.errors.Load() + lost + server.otherIQs.Load(),
+		note: fmt.Sprintf("deliver %d discard %d hold %d; lost %d mismatched %d unknown %d; remote disco answered %d, other iqs %d",
 			tr.actions[actionDeliver].Load(), tr.actions[actionDiscard].Load(), tr.actions[actionHold].Load(),
-			lost, tr.mismatch.Load(), tr.unknown.Load()),
+			lost, tr.mismatch.Load(), tr.unknown.Load(), server.discoAnswered.Load(), server.otherIQs.Load()),
 	}
 	return r, sendErr
 }
