@@ -4,5 +4,8 @@
 //
 // It is the only package that wires the pure core (amp, resolver) to I/O (component, route,
 // presence, metrics). All decisions are the resolver's; this package only gathers their inputs
-// (presence, recipient facts, the §9 roster answer, the time) and acts on the result.
+// (presence, recipient facts, the §9 roster answer, the recipient domain's disco#info — is the
+// remote next hop AMP-capable, is it a gateway —, the time) and acts on the result. Requests
+// waiting for a roster or a disco#info answer are parked (pending.go) without holding up
+// any other request.
 package daemon
