@@ -70,15 +70,20 @@ func (m *cpuMeter) done() cpuUse {
 	return cpuUse{server: s - m.server0, serverKnown: ok && m.serverOK, bench: selfCPU() - m.bench0}
 }
 
+// perMessage is the server's CPU time per message in µs, 0 when unknown.
+func (u cpuUse) perMessage(messages int64) float64 {
+	if !u.serverKnown || messages == 0 {
+		return 0
+	}
+	return float64(u.server.Microseconds()) / float64(messages)
+}
+
 // describe says how busy the server and this process were, and the server's CPU per message.
 func (u cpuUse) describe(elapsed time.Duration, messages int64) string {
 	if !u.serverKnown || elapsed <= 0 {
 		return fmt.Sprintf("ampbench CPU %.0f%%", 100*u.bench.Seconds()/elapsed.Seconds())
 	}
-	perMsg := 0.0
-	if messages > 0 {
-		perMsg = float64(u.server.Microseconds()) / float64(messages)
-	}
+	perMsg := u.perMessage(messages)
 	return fmt.Sprintf("server CPU %.0f%% (%.0f µs/msg), ampbench CPU %.0f%%",
 		100*u.server.Seconds()/elapsed.Seconds(), perMsg, 100*u.bench.Seconds()/elapsed.Seconds())
 }

@@ -126,15 +126,17 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	if last := r.lastDone.Load(); last > 0 {
 		elapsed = time.Duration(last - start.UnixNano())
 	}
+	messages := r.c.done.Load() + r.sentOffline.Load()
 	return result{
-		name:     name,
-		messages: r.c.done.Load() + r.sentOffline.Load(),
-		elapsed:  elapsed,
-		lat:      &r.lat,
-		errors:   r.c.errors.Load() + lost,
+		name:            name,
+		serverCPUPerMsg: cpu.perMessage(messages),
+		messages:        messages,
+		elapsed:         elapsed,
+		lat:             &r.lat,
+		errors:          r.c.errors.Load() + lost,
 		note: fmt.Sprintf("online %d, offline %d, AMP replies %d, lost %d; %s",
 			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost,
-			cpu.describe(time.Since(start), r.c.done.Load()+r.sentOffline.Load())),
+			cpu.describe(time.Since(start), messages)),
 	}
 }
 
@@ -205,11 +207,19 @@ func printRatios(w io.Writer, rows []result) {
 	}
 	plain, floor, ampd := find("plain", "max"), find("floor", "max"), find("ampd", "max")
 	fmt.Fprintln(w)
+	// The server's CPU per message gives the same ratio when the server is the bottleneck,
+	// and does not move when another process takes the CPU for a while.
+	cpuRatio := func(a, b *result) string {
+		if a.serverCPUPerMsg == 0 || b.serverCPUPerMsg == 0 {
+			return ""
+		}
+		return fmt.Sprintf("; by server CPU per message %.2f", b.serverCPUPerMsg/a.serverCPUPerMsg)
+	}
 	if plain != nil && floor != nil && plain.rate() > 0 {
-		fmt.Fprintf(w, "floor ÷ plain  %.2f   (target ≥ 0.5)\n", floor.rate()/plain.rate())
+		fmt.Fprintf(w, "floor ÷ plain  %.2f   (target ≥ 0.5)%s\n", floor.rate()/plain.rate(), cpuRatio(floor, plain))
 	}
 	if floor != nil && ampd != nil && floor.rate() > 0 {
-		fmt.Fprintf(w, "ampd ÷ floor   %.2f   (target ≥ 0.9)\n", ampd.rate()/floor.rate())
+		fmt.Fprintf(w, "ampd ÷ floor   %.2f   (target ≥ 0.9)%s\n", ampd.rate()/floor.rate(), cpuRatio(ampd, floor))
 	}
 	fr, ar := find("floor", "/s"), find("ampd", "/s")
 	if fr != nil && ar != nil {

@@ -48,6 +48,9 @@ type result struct {
 	lat      *latencies
 	errors   int64
 	note     string
+	// serverCPUPerMsg is the XMPP server's CPU time per message in µs (e2e; 0 when unknown):
+	// unlike the rates, it hardly depends on what else the shared machine is doing.
+	serverCPUPerMsg float64
 }
 
 func (r result) rate() float64 {
