@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/held"
@@ -44,11 +46,14 @@ type Daemon struct {
 	everUp     atomic.Bool
 	queries    atomic.Uint64 // iq ids of ampd's own queries (rosters, disco#info)
 
-	mu      sync.Mutex // guards what follows: the state of requests being decided
-	decided *decidedRoutes
-	pending *pendingLookups // queries under way and the requests parked on them
-	rosters *rosterCache
-	hops    *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)
+	mu       sync.Mutex // guards what follows: the state of requests being decided
+	scratch  request    // the request being decided synchronously, reused
+	jids     *jidCache
+	messages messageCounters
+	decided  *decidedRoutes
+	pending  *pendingLookups // queries under way and the requests parked on them
+	rosters  *rosterCache
+	hops     *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)
 }
 
 // Options are the parts of a Daemon that tests replace.
@@ -74,6 +79,8 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		now:       opts.Now,
 		presence:  presence.NewTable(),
 		decided:   newDecidedRoutes(1 << 16),
+		jids:      newJIDCache(1 << 16),
+		messages:  messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
 	}
 	d.settings.Store(s)
 	d.pending = newPendingLookups(d)

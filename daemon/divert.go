@@ -4,8 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"mellium.im/xmpp/jid"
-
 	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/resolver"
@@ -16,7 +14,7 @@ import (
 type request struct {
 	div      route.Divert
 	msg      amp.Message
-	from, to jid.JID
+	from, to parsedJID
 	facts    resolver.Facts
 	s        *settings
 	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
@@ -42,7 +40,10 @@ func (d *Daemon) divert(div route.Divert) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}
-	r := &request{div: div, s: d.settings.Load(), started: started}
+	// The synchronous path reuses one request and its parse storage; a parked request gets
+	// its own copy (pendingLookups.await).
+	r := &d.scratch
+	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: started}
 	if err := amp.ParseMessage(div.Message, &r.msg); err != nil {
 		d.refuseUnreadable(r, err)
 		return
@@ -53,12 +54,12 @@ func (d *Daemon) divert(div route.Divert) {
 		return
 	}
 	var err error
-	if r.from, err = jid.Parse(r.msg.From.Value); err != nil {
+	if r.from, err = d.jids.parse(r.msg.From.Value); err != nil {
 		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", err)
 		d.conclude(r, route.Discard, nil, "none")
 		return
 	}
-	if r.to, err = jid.Parse(r.msg.To.Value); err != nil {
+	if r.to, err = d.jids.parse(r.msg.To.Value); err != nil {
 		// The server bounces a message to an invalid address itself.
 		d.log.Info("diverted message has an invalid recipient; letting the server bounce it", "route", div.ID, "to", r.msg.To.Value)
 		d.conclude(r, route.Deliver, nil, "none")
@@ -86,10 +87,10 @@ func (d *Daemon) decide(r *request, authorised bool) {
 func (d *Daemon) evaluate(r *request) {
 	in := resolver.Input{
 		Message:            &r.msg,
-		From:               r.from,
-		To:                 r.to,
+		From:               r.from.jid,
+		To:                 r.to.jid,
 		Facts:              r.facts,
-		Available:          d.presence.Resources(r.to.Bare().String()),
+		Available:          d.presence.Resources(r.to.bare),
 		PresenceAuthorised: r.authorised,
 		Now:                d.now(),
 	}
@@ -182,7 +183,7 @@ func (d *Daemon) concludeStrip(r *request, verdict route.Action, strip bool, rep
 	}
 	d.decided.put(routeKey(r.div.Host, r.div.ID), v)
 	d.send(v)
-	d.metrics.Messages.WithLabelValues(string(verdict), action).Inc()
+	d.messages.inc(string(verdict), action)
 	d.metrics.Processing.Observe(float64(d.now().UnixNano()-r.started) / 1e9)
 }
 
@@ -208,7 +209,7 @@ func (d *Daemon) replyAddress(host string) string {
 }
 
 // facts turns the module's route facts and the configuration into the resolver's input.
-func facts(div route.Divert, to jid.JID, s *settings) resolver.Facts {
+func facts(div route.Divert, to parsedJID, s *settings) resolver.Facts {
 	f := resolver.Facts{OfflineStorage: div.Offline == "store"}
 	switch div.Recipient {
 	case "local":
@@ -220,8 +221,8 @@ func facts(div route.Divert, to jid.JID, s *settings) resolver.Facts {
 	default:
 		f.Recipient = resolver.RecipientService
 	}
-	f.Gateway = slices.Contains(s.gateways, to.Domainpart())
-	f.Forwarded = slices.Contains(s.forwarded, to.Bare().String())
+	f.Gateway = slices.Contains(s.gateways, to.jid.Domainpart())
+	f.Forwarded = slices.Contains(s.forwarded, to.bare)
 	return f
 }
 

@@ -77,7 +77,7 @@ func hasDeliverRule(m *amp.Message) bool {
 // knowHop fills r.hop from the cache, or parks r until the domain answers. It reports whether
 // r.hop is known now. Called with d.mu held.
 func (d *Daemon) knowHop(r *request) bool {
-	domain := r.to.Domainpart()
+	domain := r.to.jid.Domainpart()
 	if info, ok := d.hops.get(domain, d.now()); ok {
 		d.metrics.RemoteCacheHits.Inc()
 		r.hop = &info

@@ -64,12 +64,16 @@ func (p *pendingLookups) waiting(key string) bool {
 // returns. Called with d.mu held.
 func (p *pendingLookups) await(key string, r *request, q query) {
 	if !r.owned {
-		r.div.Message = append([]byte(nil), r.div.Message...)
-		if err := amp.ParseMessage(r.div.Message, &r.msg); err != nil {
-			p.d.refuseUnreadable(r, err)
+		// r may be the daemon's reusable request: park a copy with storage of its own.
+		c := *r
+		c.div.Message = append([]byte(nil), r.div.Message...)
+		c.msg = amp.Message{}
+		if err := amp.ParseMessage(c.div.Message, &c.msg); err != nil {
+			p.d.refuseUnreadable(&c, err)
 			return
 		}
-		r.owned = true
+		c.owned = true
+		r = &c
 	}
 	l := p.bySubject[q.subject]
 	if l == nil {

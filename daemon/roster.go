@@ -28,13 +28,13 @@ func (d *Daemon) authorised(r *request) (ok, known bool) {
 		return true, true
 	case config.PolicySameDomain:
 		for _, h := range d.hosts {
-			if r.from.Domainpart() == h {
+			if r.from.jid.Domainpart() == h {
 				return true, true
 			}
 		}
 		return false, true
 	}
-	return d.rosters.lookup(r.to.Bare().String(), r.from.Bare().String(), r.s)
+	return d.rosters.lookup(r.to.bare, r.from.bare, r.s)
 }
 
 // needsPresenceAuthorisation reports whether the §9 policy can refuse this request: it has a
@@ -44,7 +44,7 @@ func needsPresenceAuthorisation(r *request) bool {
 	if r.facts.Recipient != resolver.RecipientLocal && r.facts.Recipient != resolver.RecipientUnknown {
 		return false
 	}
-	if r.from.Bare().Equal(r.to.Bare()) {
+	if r.from.bare == r.to.bare {
 		return false
 	}
 	for _, rule := range r.msg.Amp.Rules {
@@ -85,7 +85,7 @@ func (c *rosterCache) lookup(recipient, sender string, s *settings) (ok, known b
 
 // await parks r until the recipient's roster arrives, fetching it unless a fetch is under way.
 func (c *rosterCache) await(key string, r *request) {
-	recipient := r.to.Bare().String()
+	recipient := r.to.bare
 	c.d.pending.await(key, r, query{
 		subject: "roster\x00" + recipient,
 		to:      recipient,
@@ -125,7 +125,7 @@ func (d *Daemon) rosterResult(recipient string, answer *xmlscan.Element, waiting
 		d.rosters.store(recipient, allowed)
 	}
 	for _, r := range waiting {
-		_, ok := allowed[r.from.Bare().String()]
+		_, ok := allowed[r.from.bare]
 		d.decide(r, ok)
 	}
 }

@@ -30,67 +30,121 @@ type Divert struct {
 // ErrNotDivert is returned by ParseDivert for a message that carries no <route/> element.
 var ErrNotDivert = errors.New("route: not a diverted message")
 
-var validRecipients = map[string]bool{"local": true, "unknown": true, "remote": true, "service": true}
-
-// ParseDivert reads a divert message. It returns ErrNotDivert when the stanza has no <route/>
-// child, and a descriptive error when it has one but is malformed (the caller logs and skips it:
-// without a valid route id no verdict can be addressed).
+// ParseDivert reads a divert message in one pass over its bytes. It returns ErrNotDivert when
+// the stanza has no <route/> child, and a descriptive error when it has one but is malformed
+// (the caller logs and skips it: without a valid route id no verdict can be addressed).
 func ParseDivert(raw []byte) (Divert, error) {
-	root, err := xmlscan.Parse(raw)
-	if err != nil {
+	var (
+		s                          xmlscan.Scanner
+		d                          Divert
+		route, inForward           bool
+		origin, recipient, offline []byte
+		msgStart                   = -1
+	)
+	s.Reset(raw)
+	for s.Next() {
+		switch {
+		case s.Depth() == 1 && s.IsStart():
+			for it := s.Attrs(); it.Next(); {
+				if a := it.Attr(); string(a.Name) == "from" {
+					d.Host = value(a)
+				}
+			}
+		case s.Depth() == 2 && s.IsStart() && s.Is(NS, "route"):
+			route = true
+			for it := s.Attrs(); it.Next(); {
+				a := it.Attr()
+				switch string(a.Name) {
+				case "id":
+					d.ID = value(a)
+				case "origin":
+					origin = a.Value
+				case "recipient":
+					recipient = a.Value
+				case "offline":
+					offline = a.Value
+				}
+			}
+		case s.Depth() == 2 && s.Is(NSForward, "forwarded"):
+			inForward = s.IsStart()
+		case s.Depth() == 3 && inForward && d.Message == nil && string(s.Local()) == "message" && isClientNS(&s):
+			if s.IsStart() {
+				msgStart = s.Offset()
+			} else if msgStart >= 0 {
+				e := s.Element()
+				_, end := e.Range()
+				d.Message = raw[msgStart:end]
+			}
+		}
+	}
+	if err := s.Err(); err != nil {
 		return Divert{}, fmt.Errorf("route: divert is not well-formed: %w", err)
 	}
-	r, ok := root.Child(NS, "route")
-	if !ok {
+	if !route {
 		return Divert{}, ErrNotDivert
 	}
-	var d Divert
-	d.Host = attr(&root, "from")
-	d.ID = attr(&r, "id")
-	d.Origin = Origin(attr(&r, "origin"))
-	d.Recipient = attr(&r, "recipient")
-	d.Offline = attr(&r, "offline")
-	if d.ID == "" {
+	var ok bool
+	switch {
+	case d.ID == "":
 		return Divert{}, errors.New("route: divert without route id")
-	}
-	if d.Host == "" {
+	case d.Host == "":
 		return Divert{}, errors.New("route: divert without from (the server host)")
 	}
-	if d.Origin != OriginC2S && d.Origin != OriginS2S {
-		return Divert{}, fmt.Errorf("route: divert %q has unknown origin %q", d.ID, d.Origin)
+	if d.Origin, ok = oneOf(origin, OriginC2S, OriginS2S); !ok {
+		return Divert{}, fmt.Errorf("route: divert %q has unknown origin %q", d.ID, origin)
 	}
-	if !validRecipients[d.Recipient] {
-		return Divert{}, fmt.Errorf("route: divert %q has unknown recipient kind %q", d.ID, d.Recipient)
+	if d.Recipient, ok = oneOf(recipient, "local", "unknown", "remote", "service"); !ok {
+		return Divert{}, fmt.Errorf("route: divert %q has unknown recipient kind %q", d.ID, recipient)
 	}
-	if d.Offline != "store" && d.Offline != "none" {
-		return Divert{}, fmt.Errorf("route: divert %q has unknown offline value %q", d.ID, d.Offline)
+	if d.Offline, ok = oneOf(offline, "store", "none"); !ok {
+		return Divert{}, fmt.Errorf("route: divert %q has unknown offline value %q", d.ID, offline)
 	}
-	fwd, ok := root.Child(NSForward, "forwarded")
-	if !ok {
-		return Divert{}, fmt.Errorf("route: divert %q has no <forwarded/>", d.ID)
-	}
-	msg, ok := firstChild(&fwd, "message")
-	if !ok {
+	if d.Message == nil {
+		if !inForwardSeen(raw) {
+			return Divert{}, fmt.Errorf("route: divert %q has no <forwarded/>", d.ID)
+		}
 		return Divert{}, fmt.Errorf("route: divert %q has no forwarded <message/>", d.ID)
 	}
-	d.Message = msg.Raw()
 	return d, nil
 }
 
-// firstChild returns the first child named local in jabber:client or with no namespace
-// inherited from elsewhere than forwarded (servers differ in whether they repeat the xmlns).
-func firstChild(e *xmlscan.Element, local string) (xmlscan.Element, bool) {
-	for c := e.Children(); c.Next(); {
-		el := c.Element()
-		if string(el.Local()) != local {
-			continue
-		}
-		ns, err := el.Namespace()
-		if err == nil && (string(ns) == NSClient || string(ns) == NSForward || string(ns) == "jabber:server") {
-			return el, true
+// oneOf returns the constant that the raw attribute value spells, without allocating: the
+// values of these attributes are a closed set.
+func oneOf[T ~string](raw []byte, values ...T) (T, bool) {
+	for _, v := range values {
+		if string(raw) == string(v) {
+			return v, true
 		}
 	}
-	return xmlscan.Element{}, false
+	return "", false
+}
+
+// isClientNS reports whether the scanner's element is a stanza: jabber:client, jabber:server,
+// or no namespace of its own inside <forwarded/> (servers differ in whether they repeat xmlns).
+func isClientNS(s *xmlscan.Scanner) bool {
+	return s.Is(NSClient, "message") || s.Is(NSForward, "message") || s.Is("jabber:server", "message")
+}
+
+// inForwardSeen tells the two "no message" errors apart; only on the error path.
+func inForwardSeen(raw []byte) bool {
+	root, err := xmlscan.Parse(raw)
+	if err != nil {
+		return false
+	}
+	_, ok := root.Child(NSForward, "forwarded")
+	return ok
+}
+
+// value returns an attribute's unescaped value ("" when malformed), copying only once.
+func value(a xmlscan.Attr) string {
+	if a.Plain() {
+		return string(a.Value)
+	}
+	v, err := a.Unescape(nil)
+	if err != nil {
+		return ""
+	}
+	return string(v)
 }
 
 // attr returns an attribute's unescaped value, "" when absent or malformed.
@@ -99,9 +153,5 @@ func attr(e *xmlscan.Element, name string) string {
 	if !ok {
 		return ""
 	}
-	v, err := a.Unescape(nil)
-	if err != nil {
-		return ""
-	}
-	return string(v)
+	return value(a)
 }
