@@ -32,7 +32,9 @@
 // Scanner does the same checks as Parse in a single pass and reports each element's start
 // and end as it goes, with its depth, name, attributes and namespace: it is the fastest way
 // to pick a few elements out of a stanza without walking it twice (amp.ParseMessage uses it).
-// Parse is a Scanner run to the end.
+// Parse is a Scanner run to the end. Scanner.Skip jumps over an element a later parser will
+// check in full (route.ParseDivert skips the forwarded message that amp.ParseMessage reads),
+// checking only what finding its end needs.
 //
 // Views are small values holding only the document slice and offsets; they can be kept and
 // copied freely, and stay on the stack. They must not be used after the document's bytes have
