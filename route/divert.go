@@ -24,6 +24,8 @@ type Divert struct {
 	Recipient string // local | unknown | remote | service
 	Offline   string // store | none
 	// Message is the inner <message/> exactly as the server sent it: a sub-slice of the input.
+	// ParseDivert does not check it in full (only its extent, see xmlscan.Scanner.Skip): it
+	// must go through a full parse such as amp.ParseMessage before anything in it is trusted.
 	Message []byte
 }
 
@@ -33,13 +35,18 @@ var ErrNotDivert = errors.New("route: not a diverted message")
 // ParseDivert reads a divert message in one pass over its bytes. It returns ErrNotDivert when
 // the stanza has no <route/> child, and a descriptive error when it has one but is malformed
 // (the caller logs and skips it: without a valid route id no verdict can be addressed).
+//
+// The whole stanza is checked for well-formedness except the inner message, which is only
+// skipped over: a divert whose inner message is malformed inside (a bad reference, a
+// mismatched tag within it) is returned without error, and the full parse of Message that
+// every caller owes it reports the fault (the daemon then refuses the message with a
+// verdict, rather than leaving the module without one).
 func ParseDivert(raw []byte) (Divert, error) {
 	var (
 		s                          xmlscan.Scanner
 		d                          Divert
 		route, inForward           bool
 		origin, recipient, offline []byte
-		msgStart                   = -1
 	)
 	s.Reset(raw)
 	for s.Next() {
@@ -67,13 +74,14 @@ func ParseDivert(raw []byte) (Divert, error) {
 			}
 		case s.Depth() == 2 && s.Is(NSForward, "forwarded"):
 			inForward = s.IsStart()
-		case s.Depth() == 3 && inForward && d.Message == nil && string(s.Local()) == "message" && isClientNS(&s):
-			if s.IsStart() {
-				msgStart = s.Offset()
-			} else if msgStart >= 0 {
+		case s.Depth() == 3 && s.IsStart() && inForward && d.Message == nil && string(s.Local()) == "message" && isClientNS(&s):
+			// The inner message is most of the bytes, and amp.ParseMessage checks it in full:
+			// here it is only skipped over (see Divert.Message).
+			start := s.Offset()
+			if s.Skip() {
 				e := s.Element()
 				_, end := e.Range()
-				d.Message = raw[msgStart:end]
+				d.Message = raw[start:end]
 			}
 		}
 	}

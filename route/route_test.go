@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
 const divertAlice = `<message from='localhost' to='amp.localhost' id='r1'>` +
@@ -56,6 +60,59 @@ func TestParseDivert(t *testing.T) {
 	}
 	if _, err := ParseDivert([]byte(`<message from='h'/>`)); !errors.Is(err, ErrNotDivert) {
 		t.Errorf("ErrNotDivert not matched with errors.Is: %v", err)
+	}
+}
+
+// A divert whose inner message is malformed inside: ParseDivert only skips over the inner
+// message, so it returns the divert (the module gets a verdict) and amp.ParseMessage, which
+// the daemon runs on every Message, refuses it. Faults that hide the inner message's end
+// are still ParseDivert's errors.
+func TestParseDivertMalformedInner(t *testing.T) {
+	wrap := func(inner string) string {
+		return `<message from='localhost' to='amp.localhost'><forwarded xmlns='urn:xmpp:forward:0'>` + inner +
+			`</forwarded><route xmlns='urn:x-ampd:route:0' id='r1' origin='c2s' recipient='local' offline='store'/></message>`
+	}
+	tests := []struct {
+		inner      string
+		divertErr  string // "": ParseDivert succeeds and amp.ParseMessage must fail
+		messageErr string
+	}{
+		0: {inner: `<message from='a@b' to='c@d'><body>1 &bogus; 2</body></message>`, messageErr: "invalid entity"},
+		1: {inner: `<message from='a@b' to='c@d'><body><i></b></body></message>`, messageErr: "does not match"},
+		2: {inner: `<message from='a@b' from='c@d'/>`, divertErr: "route: divert is not well-formed"}, // its start tag is read in full
+		3: {inner: `<message from='a@b'><amp xmlns='http://jabber.org/protocol/amp'><rule action='drop' action='alert'/></amp></message>`, messageErr: "written twice"},
+		4: {inner: `<message from='a@b'><x y=z/></message>`, messageErr: "quoted attribute value"},
+		5: {inner: `<message from='a@b'><!-- a -- b --></message>`, messageErr: "'--' inside a comment"},
+		6: {inner: `<message from='a@b'><x y='<'/></message>`, messageErr: "'<' in an attribute value"},
+		7: {inner: `<message from='a@b'><body>1 < 2</body></message>`, divertErr: "route: divert is not well-formed"},
+		8: {inner: `<message from='a@b'><body></message>`, divertErr: "route: divert is not well-formed"},
+		9: {inner: `<message from='a@b'><![CDATA[</message>`, divertErr: "route: divert is not well-formed"},
+	}
+	for i, tc := range tests {
+		raw := []byte(wrap(tc.inner))
+		if _, err := xmlscan.Parse(raw); err == nil {
+			t.Fatalf("%d: the divert is well-formed: the test shows nothing", i)
+		}
+		d, err := ParseDivert(raw)
+		if tc.divertErr != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.divertErr) {
+				t.Errorf("%d: ParseDivert error = %v, want prefix %q", i, err, tc.divertErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%d: ParseDivert: %v", i, err)
+			continue
+		}
+		if string(d.Message) != tc.inner || d.ID != "r1" {
+			t.Errorf("%d: got route %q, message %s; want r1, %s", i, d.ID, d.Message, tc.inner)
+		}
+		var m amp.Message
+		err = amp.ParseMessage(d.Message, &m)
+		var ae *amp.Error
+		if !errors.As(err, &ae) || !strings.Contains(err.Error(), tc.messageErr) {
+			t.Errorf("%d: amp.ParseMessage error = %v, want an *amp.Error containing %q", i, err, tc.messageErr)
+		}
 	}
 }
 
@@ -122,6 +179,13 @@ func FuzzParseDivert(f *testing.F) {
 		}
 		if !bytes.Contains(raw, d.Message) {
 			t.Fatalf("inner message is not a sub-slice of the input")
+		}
+		// The divert is checked in full on one of the two paths: ParseDivert and the full
+		// parse of the inner message it only skipped over.
+		if _, err := xmlscan.Parse(d.Message); err == nil {
+			if _, err := xmlscan.Parse(raw); err != nil {
+				t.Fatalf("ParseDivert and Parse(Message) accept %q, which is not well-formed: %v", raw, err)
+			}
 		}
 		v := AppendVerdict(nil, "c", d.Host, d.ID, Deliver, nil)
 		if err := wellFormed(v); err != nil {
