@@ -231,3 +231,22 @@ func TestParseReinjected(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseDivert measures reading a typical divert: the route facts, and the extent of
+// the inner message (which amp.ParseMessage checks in full afterwards).
+func BenchmarkParseDivert(b *testing.B) {
+	raw := []byte(`<message from='localhost' to='amp.localhost'><forwarded xmlns='urn:xmpp:forward:0'>` +
+		`<message xmlns='jabber:client' from='alice1@localhost/phone' to='bob1@localhost' id='m1' type='chat' xml:lang='en'>` +
+		`<body>Hello, this is a realistic chat message body of a typical length for a quick test.</body>` +
+		`<active xmlns='http://jabber.org/protocol/chatstates'/><origin-id xmlns='urn:xmpp:sid:0' id='a1b2c3d4-e5f6'/>` +
+		`<amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='stored'/>` +
+		`<rule action='drop' condition='expire-at' value='2999-01-01T00:00:00Z'/></amp></message></forwarded>` +
+		`<route xmlns='urn:x-ampd:route:0' id='r1' origin='c2s' recipient='local' offline='store'/></message>`)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseDivert(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
