@@ -11,9 +11,10 @@ import (
 
 // token is one Scanner report with the element's range at an end.
 type token struct {
-	Start       bool
-	Depth       int
-	Start0, End int // the element's range; at a start only Start0
+	Start          bool
+	Depth          int
+	Start0, End    int // the element's range; at a start only Start0
+	Inner0, Inner1 int // at an end, the element's inner range
 }
 
 // scanTokens runs a Scanner over doc, calling Skip at the start number skipAt (counted from
@@ -37,7 +38,8 @@ func scanTokens(doc []byte, skipAt int) (toks []token, skipped bool, err error) 
 		}
 		e := s.Element()
 		b, end := e.Range()
-		toks = append(toks, token{Depth: s.Depth(), Start0: b, End: end})
+		ib, ie := e.InnerRange()
+		toks = append(toks, token{Depth: s.Depth(), Start0: b, End: end, Inner0: ib, Inner1: ie})
 	}
 	return toks, skipped, s.Err()
 }
