@@ -10,6 +10,8 @@
 -- Prosody 0.12, Lua 5.4. Copyright the ampd authors, MIT licensed.
 
 local st = require "util.stanza";
+local xml_escape = st.xml_escape;
+local stanza_tostring = getmetatable(st.stanza("x")).__tostring;
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
 local id_short = require "util.id".short;
@@ -21,7 +23,8 @@ local full_sessions = prosody.full_sessions;
 local core_post_stanza = prosody.core_post_stanza;
 local os_time = os.time;
 local t_sort = table.sort;
-local tostring, pairs, ipairs, rawget, setmetatable, error = tostring, pairs, ipairs, rawget, setmetatable, error;
+local tostring, pairs, ipairs, rawget, setmetatable, getmetatable, error, pcall =
+	tostring, pairs, ipairs, rawget, setmetatable, getmetatable, error, pcall;
 local math_floor, math_max, math_min = math.floor, math.max, math.min;
 
 local xmlns_amp = "http://jabber.org/protocol/amp";
@@ -60,7 +63,7 @@ end
 
 -- State -----------------------------------------------------------------
 
--- Retained AMP requests by route id: { stanza, origin, origin_kind,
+-- Retained AMP requests by route id: { stanza, amp (its <amp/>), origin, origin_kind,
 -- recipient, offline, time, seq }.
 local pending = {};
 local pending_count = 0;
@@ -103,10 +106,11 @@ local function component_session()
 	return session;
 end
 
-local function send_to_component(stanza)
+-- send_to_component sends a stanza or a serialised one (session.send takes both).
+local function send_to_component(data)
 	local session = component_session();
 	if not session then return false; end
-	session.send(stanza);
+	session.send(data);
 	return true;
 end
 
@@ -115,11 +119,10 @@ end
 
 -- classify_request says what to do with a message seen by a divert hook:
 -- "divert", "ignore" (not ours), "bounce" or "pass" (ampd cannot take it),
--- with the reason for the log.
-local function classify_request(stanza, facts)
-	if facts.guarded then
-		return "ignore", "posted by mod_ampd itself";
-	end
+-- with the reason for the log, and the <amp/> element of a request. It runs
+-- for every message the server routes: the cheap checks come first, and
+-- connected is a function so that only AMP requests pay for the look-up.
+local function classify_request(stanza, origin_kind, connected, retained)
 	if stanza.attr.type == "error" then
 		return "ignore", "error message";
 	end
@@ -130,16 +133,16 @@ local function classify_request(stanza, facts)
 	if amp.attr.status then
 		return "ignore", "amp reply (has status)";
 	end
-	if facts.origin_kind == nil then
+	if origin_kind == nil then
 		return "ignore", "not from a local client or a remote server";
 	end
-	if not facts.connected then
-		return WHEN_DOWN, "ampd is not connected";
+	if not connected() then
+		return WHEN_DOWN, "ampd is not connected", amp;
 	end
-	if facts.pending_count >= MAX_PENDING then
-		return WHEN_DOWN, "retained table full";
+	if retained >= MAX_PENDING then
+		return WHEN_DOWN, "retained table full", amp;
 	end
-	return "divert", "amp request";
+	return "divert", "amp request", amp;
 end
 
 -- classify_recipient gives the route facts of a destination JID.
@@ -260,7 +263,7 @@ end
 -- stamp_amp names the original sender and recipient on the <amp/> (XEP-0079 §4.1). A request
 -- from another server keeps the addresses that server stamped.
 local function stamp_amp(entry)
-	local amp = entry.stanza:get_child("amp", xmlns_amp);
+	local amp = entry.amp;
 	if entry.origin_kind == "s2s" and amp.attr.from and amp.attr.to then return; end
 	amp.attr.from = entry.stanza.attr.from;
 	amp.attr.to = entry.stanza.attr.to;
@@ -272,23 +275,34 @@ local function strip_amp(entry)
 	entry.stanza:remove_children("amp", xmlns_amp);
 end
 
-local function divert_stanza(route_id, entry)
-	local inner = st.clone(entry.stanza);
-	inner.attr.xmlns = xmlns_client;
-	return st.message({ from = HOST, to = COMPONENT, id = route_id })
-		:tag("forwarded", { xmlns = xmlns_forward }):add_child(inner):up()
-		:tag("route", {
-			xmlns = xmlns_route, id = route_id, origin = entry.origin_kind,
-			recipient = entry.recipient, offline = entry.offline,
-		}):up();
+-- divert_bytes serialises the divert of a retained request (docs/PROTOCOL.md
+-- §1) straight to a string: the original stanza is serialised once, in place
+-- (its xmlns set to jabber:client for the moment, no copy), and the wrapper is
+-- concatenated from prefixes escaped once at load. Every wrapper value is an
+-- escaped constant, a route id (base64url and digits) or a fixed keyword, so
+-- nothing else needs escaping. This is the per-message hot path: building the
+-- wrapper as a stanza cost a deep copy, attribute validation and a second
+-- serialiser walk.
+local divert_prefix = "<message from='"..xml_escape(HOST).."' to='"..xml_escape(COMPONENT).."' id='";
+local function divert_bytes(route_id, entry)
+	local stanza = entry.stanza;
+	local attr = stanza.attr;
+	local xmlns = attr.xmlns;
+	attr.xmlns = xmlns_client;
+	local ok, inner = pcall(stanza_tostring, stanza);
+	attr.xmlns = xmlns;
+	if not ok then error(inner, 0); end
+	return divert_prefix..route_id.."'><forwarded xmlns='"..xmlns_forward.."'>"..inner
+		.."</forwarded><route xmlns='"..xmlns_route.."' id='"..route_id.."' origin='"..entry.origin_kind
+		.."' recipient='"..entry.recipient.."' offline='"..entry.offline.."'/></message>";
 end
 
-local function retain(stanza, origin, origin_kind)
+local function retain(stanza, amp, origin, origin_kind)
 	route_counter = route_counter + 1;
 	local route_id = route_prefix.."-"..tostring(route_counter);
 	local recipient, offline = classify_recipient(stanza.attr.to, stanza.attr.type);
 	local entry = {
-		stanza = stanza, origin = origin, origin_kind = origin_kind,
+		stanza = stanza, amp = amp, origin = origin, origin_kind = origin_kind,
 		recipient = recipient, offline = offline, time = os_time(), seq = route_counter,
 	};
 	pending[route_id] = entry;
@@ -318,13 +332,9 @@ end
 
 local function on_message(event, hook_kind)
 	local stanza, origin = event.stanza, event.origin;
+	if being_posted[stanza] then return nil; end -- posted by mod_ampd itself
 	local origin_kind = origin_kind_of(origin, hook_kind);
-	local action, reason = classify_request(stanza, {
-		guarded = being_posted[stanza],
-		origin_kind = origin_kind,
-		connected = component_connected(),
-		pending_count = pending_count,
-	});
+	local action, reason, amp = classify_request(stanza, origin_kind, component_connected, pending_count);
 	if action == "ignore" then return nil; end
 	if action == "pass" then
 		module:log("warn", "AMP request from %s passed through unprocessed: %s (%d retained)",
@@ -341,11 +351,11 @@ local function on_message(event, hook_kind)
 		-- A message to one's own bare JID arrives with 'to' removed.
 		stanza.attr.to = jid_bare(stanza.attr.from);
 	end
-	local route_id, entry = retain(stanza, origin, origin_kind);
+	local route_id, entry = retain(stanza, amp, origin, origin_kind);
 	module:log("debug", "Diverting AMP request %s from %s to %s as %s (%s, %s; %d retained)",
-		tostring(stanza.attr.id), tostring(stanza.attr.from), stanza.attr.to, route_id,
+		stanza.attr.id, stanza.attr.from, stanza.attr.to, route_id,
 		entry.recipient, entry.offline, pending_count);
-	send_to_component(divert_stanza(route_id, entry));
+	send_to_component(divert_bytes(route_id, entry));
 	return true;
 end
 
@@ -484,7 +494,7 @@ local function handle_announce(announce)
 	local list = sorted_pending();
 	module:log("info", "ampd announced %d features; re-diverting %d retained requests", #features, #list);
 	for _, item in ipairs(list) do
-		send_to_component(divert_stanza(item.route_id, item.entry));
+		send_to_component(divert_bytes(item.route_id, item.entry));
 	end
 end
 
