@@ -353,7 +353,7 @@ local function on_message(event, hook_kind)
 	end
 	local route_id, entry = retain(stanza, amp, origin, origin_kind);
 	module:log("debug", "Diverting AMP request %s from %s to %s as %s (%s, %s; %d retained)",
-		stanza.attr.id, stanza.attr.from, stanza.attr.to, route_id,
+		tostring(stanza.attr.id), stanza.attr.from, stanza.attr.to, route_id,
 		entry.recipient, entry.offline, pending_count);
 	send_to_component(divert_bytes(route_id, entry));
 	return true;
