@@ -11,7 +11,7 @@
 
 local st = require "util.stanza";
 local xml_escape = st.xml_escape;
-local stanza_tostring = getmetatable(st.stanza("x")).__tostring;
+local stanza_tostring = st.stanza_mt.__tostring;
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
 local id_short = require "util.id".short;
@@ -23,8 +23,8 @@ local full_sessions = prosody.full_sessions;
 local core_post_stanza = prosody.core_post_stanza;
 local os_time = os.time;
 local t_sort = table.sort;
-local tostring, pairs, ipairs, rawget, setmetatable, getmetatable, error, pcall =
-	tostring, pairs, ipairs, rawget, setmetatable, getmetatable, error, pcall;
+local tostring, pairs, ipairs, rawget, setmetatable, error, pcall =
+	tostring, pairs, ipairs, rawget, setmetatable, error, pcall;
 local math_floor, math_max, math_min = math.floor, math.max, math.min;
 
 local xmlns_amp = "http://jabber.org/protocol/amp";
