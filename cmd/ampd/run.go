@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,15 +32,7 @@ func runCommand() *cobra.Command {
 	return cmd
 }
 
-// gcPercent is the garbage collector's target unless GOGC is set. ampd's live heap is small
-// (presence, caches) and its garbage is per message; collecting less often keeps the p99
-// latency down at high rates (docs/PERFORMANCE.md) for a few MiB more of heap.
-const gcPercent = 400
-
 func run(parent context.Context, path string) error {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		return err
