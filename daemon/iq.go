@@ -18,8 +18,8 @@ func (d *Daemon) iq(raw []byte) {
 		d.skip("malformed", err.Error(), raw)
 		return
 	}
-	id := attrValue(&root, "id")
-	switch typ := attrValue(&root, "type"); typ {
+	id := root.AttrValue("id")
+	switch typ := root.AttrValue("type"); typ {
 	case "result", "error":
 		d.mu.Lock()
 		d.pending.answer(id, &root)
@@ -34,7 +34,7 @@ func (d *Daemon) iq(raw []byte) {
 // answerIQ returns the answer to a get or set addressed to the component: disco#info and ping
 // are answered, anything else gets service-unavailable (RFC 6120 §8.4).
 func (d *Daemon) answerIQ(root *xmlscan.Element, typ, id string) []byte {
-	from, to := attrValue(root, "from"), attrValue(root, "to")
+	from, to := root.AttrValue("from"), root.AttrValue("to")
 	b := []byte("<iq from='")
 	b = xmlscan.AppendEscaped(b, to)
 	b = append(b, "' to='"...)
@@ -47,7 +47,7 @@ func (d *Daemon) answerIQ(root *xmlscan.Element, typ, id string) []byte {
 		break
 	}
 	switch {
-	case typ == "get" && payload.Is(nsDiscoInfo, "query") && attrValue(&payload, "node") == "":
+	case typ == "get" && payload.Is(nsDiscoInfo, "query") && payload.AttrValue("node") == "":
 		b = append(b, "' type='result'><query xmlns='"+nsDiscoInfo+"'>"+
 			"<identity category='component' type='generic' name='ampd (XEP-0079 Advanced Message Processing)'/>"+
 			"<feature var='"+nsDiscoInfo+"'/><feature var='"+nsPing+"'/></query></iq>"...)
@@ -57,17 +57,4 @@ func (d *Daemon) answerIQ(root *xmlscan.Element, typ, id string) []byte {
 		b = append(b, "' type='error'><error type='cancel'><service-unavailable xmlns='"+nsStanzas+"'/></error></iq>"...)
 	}
 	return b
-}
-
-// attrValue returns an attribute's unescaped value, "" when absent or malformed.
-func attrValue(e *xmlscan.Element, name string) string {
-	a, ok := e.Attr(name)
-	if !ok {
-		return ""
-	}
-	v, err := a.Unescape(nil)
-	if err != nil {
-		return ""
-	}
-	return string(v)
 }

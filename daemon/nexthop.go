@@ -129,7 +129,7 @@ func (d *Daemon) hopResult(domain string, answer *xmlscan.Element, waiting []*re
 
 // parseDiscoInfo reads a disco#info answer; answered is false for an error or no answer.
 func parseDiscoInfo(root *xmlscan.Element) (info hopInfo, answered bool) {
-	if root == nil || attrValue(root, "type") != "result" {
+	if root == nil || root.AttrValue("type") != "result" {
 		return hopInfo{}, false
 	}
 	q, ok := root.Child(nsDiscoInfo, "query")
@@ -140,9 +140,9 @@ func parseDiscoInfo(root *xmlscan.Element) (info hopInfo, answered bool) {
 		e := c.Element()
 		switch {
 		case e.Is(nsDiscoInfo, "identity"):
-			info.gateway = info.gateway || attrValue(&e, "category") == "gateway"
+			info.gateway = info.gateway || e.AttrValue("category") == "gateway"
 		case e.Is(nsDiscoInfo, "feature"):
-			info.amp = info.amp || attrValue(&e, "var") == amp.NS
+			info.amp = info.amp || e.AttrValue("var") == amp.NS
 		}
 	}
 	return info, true

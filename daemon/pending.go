@@ -98,7 +98,7 @@ func (p *pendingLookups) await(key string, r *request, q query) {
 // answer hands an iq result or error to the lookup it answers, if any. Called with d.mu held.
 func (p *pendingLookups) answer(id string, root *xmlscan.Element) {
 	l := p.byIQ[id]
-	if l == nil || (l.from != "" && attrValue(root, "from") != l.from) {
+	if l == nil || (l.from != "" && root.AttrValue("from") != l.from) {
 		return
 	}
 	p.finish(l, root)

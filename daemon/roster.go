@@ -133,7 +133,7 @@ func (d *Daemon) rosterResult(recipient string, answer *xmlscan.Element, waiting
 // rosterAllowed reads the bare JIDs with a from or both subscription from a roster result;
 // nil for anything but a result.
 func rosterAllowed(root *xmlscan.Element) map[string]struct{} {
-	if root == nil || attrValue(root, "type") != "result" {
+	if root == nil || root.AttrValue("type") != "result" {
 		return nil
 	}
 	allowed := make(map[string]struct{})
@@ -143,11 +143,11 @@ func rosterAllowed(root *xmlscan.Element) map[string]struct{} {
 			if !item.Is(NSRoster, "item") {
 				continue
 			}
-			sub := attrValue(&item, "subscription")
+			sub := item.AttrValue("subscription")
 			if sub != "from" && sub != "both" {
 				continue
 			}
-			j, err := jid.Parse(attrValue(&item, "jid"))
+			j, err := jid.Parse(item.AttrValue("jid"))
 			if err != nil {
 				continue
 			}

@@ -33,7 +33,7 @@ func Parse(raw []byte) (Update, error) {
 	if string(root.Local()) != "presence" {
 		return Update{}, fmt.Errorf("presence: <%s/> is not a presence", root.Local())
 	}
-	from, err := jid.Parse(attr(&root, "from"))
+	from, err := jid.Parse(root.AttrValue("from"))
 	if err != nil {
 		return Update{}, fmt.Errorf("presence: bad from: %w", err)
 	}
@@ -41,7 +41,7 @@ func Parse(raw []byte) (Update, error) {
 		return Update{}, ErrIgnored
 	}
 	u := Update{Bare: from.Bare().String(), Resource: from.Resourcepart()}
-	switch attr(&root, "type") {
+	switch root.AttrValue("type") {
 	case "":
 		u.Available = true
 	case "unavailable":
@@ -64,16 +64,4 @@ func Parse(raw []byte) (Update, error) {
 		break
 	}
 	return u, nil
-}
-
-func attr(e *xmlscan.Element, name string) string {
-	a, ok := e.Attr(name)
-	if !ok {
-		return ""
-	}
-	v, err := a.Unescape(nil)
-	if err != nil {
-		return ""
-	}
-	return string(v)
 }

@@ -13,7 +13,7 @@ func ParseReinjected(raw []byte) (ids []string, ok bool) {
 	for c := root.Children(); c.Next(); {
 		el := c.Element()
 		if el.Is(NS, "reinjected") {
-			if id := attr(&el, "id"); id != "" {
+			if id := el.AttrValue("id"); id != "" {
 				ids = append(ids, id)
 			}
 		}

@@ -156,12 +156,3 @@ func value(a xmlscan.Attr) string {
 	}
 	return string(v)
 }
-
-// attr returns an attribute's unescaped value, "" when absent or malformed.
-func attr(e *xmlscan.Element, name string) string {
-	a, ok := e.Attr(name)
-	if !ok {
-		return ""
-	}
-	return value(a)
-}

@@ -32,17 +32,17 @@ func ParsePrivilege(raw []byte) (p Privilege, ok bool) {
 		default:
 			continue
 		}
-		p.Host = attr(&root, "from")
+		p.Host = root.AttrValue("from")
 		for pc := el.Children(); pc.Next(); {
 			perm := pc.Element()
 			if string(perm.Local()) != "perm" {
 				continue
 			}
-			switch attr(&perm, "access") {
+			switch perm.AttrValue("access") {
 			case "presence":
-				p.Presence = attr(&perm, "type")
+				p.Presence = perm.AttrValue("type")
 			case "roster":
-				p.Roster = attr(&perm, "type")
+				p.Roster = perm.AttrValue("type")
 			}
 		}
 		return p, true

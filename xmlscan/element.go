@@ -95,3 +95,21 @@ func (e *Element) Child(ns, local string) (Element, bool) {
 	}
 	return Element{}, false
 }
+
+// AttrValue returns the unescaped value of the attribute with the given qualified name, ""
+// when it is absent or its value is malformed: for callers to whom those are all "no value".
+// A value that needs no unescaping is copied once.
+func (e *Element) AttrValue(name string) string {
+	a, ok := e.Attr(name)
+	if !ok {
+		return ""
+	}
+	if a.Plain() {
+		return string(a.Value)
+	}
+	v, err := a.Unescape(nil)
+	if err != nil {
+		return ""
+	}
+	return string(v)
+}

@@ -37,10 +37,10 @@ func newStanza(raw []byte) Stanza {
 	if ns, err := root.Namespace(); err == nil {
 		s.NS = string(ns)
 	}
-	s.From = attr(root, "from")
-	s.To = attr(root, "to")
-	s.ID = attr(root, "id")
-	s.Type = attr(root, "type")
+	s.From = root.AttrValue("from")
+	s.To = root.AttrValue("to")
+	s.ID = root.AttrValue("id")
+	s.Type = root.AttrValue("type")
 	return s
 }
 
@@ -73,19 +73,6 @@ func InContext(raw []byte) []byte {
 	return append(doc, raw[at:]...)
 }
 
-// attr returns the unescaped value of an attribute of e, "" if absent.
-func attr(e xmlscan.Element, name string) string {
-	a, ok := e.Attr(name)
-	if !ok {
-		return ""
-	}
-	v, err := a.Unescape(nil)
-	if err != nil {
-		return ""
-	}
-	return string(v)
-}
-
 // root parses the stanza again; Raw was checked when it was received.
 func (s Stanza) root() (xmlscan.Element, bool) {
 	doc := s.doc
@@ -103,7 +90,7 @@ func (s Stanza) Attr(name string) string {
 	if !ok {
 		return ""
 	}
-	return attr(root, name)
+	return root.AttrValue(name)
 }
 
 // Has reports whether the stanza has a direct child element with namespace
