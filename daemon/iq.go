@@ -58,3 +58,17 @@ func (d *Daemon) answerIQ(root *xmlscan.Element, typ, id string) []byte {
 	}
 	return b
 }
+
+// queryGet builds an iq get carrying an empty <query xmlns=ns/>: ampd's own lookups (rosters,
+// disco#info).
+func queryGet(from, to, id, ns string) []byte {
+	b := []byte("<iq type='get' from='")
+	b = xmlscan.AppendEscaped(b, from)
+	b = append(b, "' to='"...)
+	b = xmlscan.AppendEscaped(b, to)
+	b = append(b, "' id='"...)
+	b = xmlscan.AppendEscaped(b, id)
+	b = append(b, "'><query xmlns='"...)
+	b = xmlscan.AppendEscaped(b, ns)
+	return append(b, "'/></iq>"...)
+}

@@ -148,12 +148,4 @@ func parseDiscoInfo(root *xmlscan.Element) (info hopInfo, answered bool) {
 	return info, true
 }
 
-func discoInfoGet(from, to, id string) []byte {
-	b := []byte("<iq type='get' from='")
-	b = xmlscan.AppendEscaped(b, from)
-	b = append(b, "' to='"...)
-	b = xmlscan.AppendEscaped(b, to)
-	b = append(b, "' id='"...)
-	b = xmlscan.AppendEscaped(b, id)
-	return append(b, "'><query xmlns='"+nsDiscoInfo+"'/></iq>"...)
-}
+func discoInfoGet(from, to, id string) []byte { return queryGet(from, to, id, nsDiscoInfo) }

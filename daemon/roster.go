@@ -157,12 +157,4 @@ func rosterAllowed(root *xmlscan.Element) map[string]struct{} {
 	return allowed
 }
 
-func rosterGet(from, to, id string) []byte {
-	b := []byte("<iq type='get' from='")
-	b = xmlscan.AppendEscaped(b, from)
-	b = append(b, "' to='"...)
-	b = xmlscan.AppendEscaped(b, to)
-	b = append(b, "' id='"...)
-	b = xmlscan.AppendEscaped(b, id)
-	return append(b, "'><query xmlns='"+NSRoster+"'/></iq>"...)
-}
+func rosterGet(from, to, id string) []byte { return queryGet(from, to, id, NSRoster) }
