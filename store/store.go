@@ -64,7 +64,9 @@ func Open(path string, opts Options) (*Store, error) {
 
 func openBolt(path string, opts Options) (db *bolt.DB, err error) {
 	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("store: no held-message store at %s: ampd has not run with this store.path yet, so nothing is held", path)
+		} else if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
