@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ampd-xmpp/ampd/internal/xepexamples"
 )
 
 // canonical renders an XML document for semantic comparison, using encoding/xml as an
@@ -63,29 +65,8 @@ func canonical(t testing.TB, doc []byte) string {
 	return b.String()
 }
 
-// examplesDir finds the shared XEP-0079 examples relative to the module root, or skips.
-func examplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	ex := filepath.Join(dir, "..", "shared", "spec", "xep0079-examples")
-	if _, err := os.Stat(ex); err != nil {
-		t.Skipf("XEP-0079 examples not found at ../shared/spec/xep0079-examples from the repository root: %v", err)
-	}
-	return ex
-}
+// examplesDir finds the shared XEP-0079 examples, or skips.
+func examplesDir(t testing.TB) string { return xepexamples.Dir(t) }
 
 // example returns the bytes of XEP-0079 Example n.
 func example(t testing.TB, n int) []byte {

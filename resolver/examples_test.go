@@ -11,32 +11,11 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/internal/xepexamples"
 )
 
-// examplesDir finds the shared XEP-0079 examples relative to the repository: the directory
-// holding go.mod, then ../shared/spec/xep0079-examples.
-func examplesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package; cannot locate the shared XEP-0079 examples")
-		}
-		dir = parent
-	}
-	examples := filepath.Join(dir, "..", "shared", "spec", "xep0079-examples")
-	if _, err := os.Stat(examples); err != nil {
-		t.Skipf("XEP-0079 examples not found at ../shared/spec/xep0079-examples from the repository root: %v", err)
-	}
-	return examples
-}
+// examplesDir finds the shared XEP-0079 examples, or skips.
+func examplesDir(t testing.TB) string { return xepexamples.Dir(t) }
 
 // readExample returns the stanza of example n without its leading comment.
 func readExample(t testing.TB, n int) []byte {
