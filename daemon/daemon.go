@@ -40,6 +40,8 @@ type Daemon struct {
 	presence *presence.Table
 	store    *store.Store
 	held     *held.Manager // messages ampd keeps itself (expire-at while offline)
+	acksMu   sync.Mutex
+	unacked  map[string]time.Time // re-inject key → when it was first sent
 
 	connected  atomic.Bool
 	privileged atomic.Bool // the XEP-0356 presence permission has been announced
@@ -80,6 +82,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		presence:  presence.NewTable(),
 		decided:   newDecidedRoutes(1 << 16),
 		jids:      newJIDCache(1 << 16),
+		unacked:   make(map[string]time.Time),
 		messages:  messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
 	}
 	d.settings.Store(s)
@@ -110,7 +113,12 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 
 // Run connects to the server and processes stanzas until ctx is done.
 func (d *Daemon) Run(ctx context.Context) error {
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { d.watchHeld(watchCtx); close(watched) }()
 	err := d.client.Run(ctx)
+	stopWatch()
+	<-watched
 	d.pending.stop()
 	d.closeHeld()
 	if errors.Is(err, context.Canceled) {

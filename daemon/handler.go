@@ -62,8 +62,7 @@ func (d *Daemon) message(raw []byte) {
 	}
 	if ids, ok := route.ParseReinjected(raw); ok {
 		for _, id := range ids {
-			d.held.Acked(id)
-			d.metrics.ReinjectAcks.Inc()
+			d.reinjectAcked(id)
 		}
 		d.metrics.HeldMessages.Set(float64(d.held.Len()))
 		return

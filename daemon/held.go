@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/ampd-xmpp/ampd/held"
 	"github.com/ampd-xmpp/ampd/route"
@@ -59,5 +61,44 @@ func (a heldActions) Reinject(host, key string, stanza []byte) error {
 	}
 	a.d.metrics.Reinjects.WithLabelValues(kind).Inc()
 	// Called with the manager's lock held: nothing here may call back into it (held.Len).
+	a.d.reinjectSent(key)
 	return a.d.out.Send(route.AppendReinject(nil, a.d.domain, host, key, stanza))
+}
+
+// reinjectSent remembers when a re-inject went out, for the acknowledgement lag. A resend
+// keeps the first time: the lag is what the held message waited in all.
+func (d *Daemon) reinjectSent(key string) {
+	d.acksMu.Lock()
+	defer d.acksMu.Unlock()
+	if _, ok := d.unacked[key]; !ok {
+		d.unacked[key] = d.now()
+	}
+}
+
+// reinjectAcked completes a re-inject: the manager forgets the step, the lag is observed.
+func (d *Daemon) reinjectAcked(key string) {
+	d.held.Acked(key)
+	d.metrics.ReinjectAcks.Inc()
+	d.acksMu.Lock()
+	sent, ok := d.unacked[key]
+	delete(d.unacked, key)
+	d.acksMu.Unlock()
+	if ok {
+		d.metrics.ReinjectAckLag.Observe(d.now().Sub(sent).Seconds())
+	}
+}
+
+// watchHeld keeps the held-messages gauge current: deadlines fire on the manager's own timer,
+// where the gauge cannot be read (its lock is held).
+func (d *Daemon) watchHeld(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.metrics.HeldMessages.Set(float64(d.held.Len()))
+		}
+	}
 }

@@ -43,4 +43,22 @@ func TestHoldAndRelease(t *testing.T) {
 	if n := testutil.ToFloat64(h.metrics.Reinjects.WithLabelValues("release")); n != 1 {
 		t.Errorf("release re-injects = %v, want 1", n)
 	}
+	if got := histogramCount(t, h); got != 1 {
+		t.Errorf("ack lag observations = %d, want 1", got)
+	}
+}
+
+func histogramCount(t *testing.T, h *harness) uint64 {
+	t.Helper()
+	families, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "ampd_reinject_ack_seconds" {
+			return f.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	t.Fatal("no ampd_reinject_ack_seconds")
+	return 0
 }

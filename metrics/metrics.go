@@ -76,6 +76,9 @@ type Metrics struct {
 	// ReinjectAcks counts the server module's acknowledgements of re-injects:
 	// ampd_reinject_acks_total. Reinjects minus acks is the backlog still unconfirmed.
 	ReinjectAcks prometheus.Counter
+	// ReinjectAckLag observes the time from handing a re-inject to the connection until the
+	// server module acknowledged it: ampd_reinject_ack_seconds.
+	ReinjectAckLag prometheus.Histogram
 	// RemoteChecks counts disco#info queries to remote domains and services (amp-semantics §8,
 	// gateway identity): ampd_remote_checks_total{result}, result "supported" (advertises
 	// AMP), "unsupported" (answered without it) or "failed" (error answer or time-out).
@@ -169,6 +172,11 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ampd_reinject_acks_total",
 			Help: "Re-injects acknowledged by the server module.",
 		}),
+		ReinjectAckLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ampd_reinject_ack_seconds",
+			Help:    "Time from sending a re-inject to the server module's acknowledgement.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9), // 0.5 ms … 33 s
+		}),
 		RemoteChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ampd_remote_checks_total",
 			Help: "disco#info queries to remote domains and services, by result (supported, unsupported, failed).",
@@ -179,7 +187,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	reg.MustRegister(
-		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks,
+		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks, m.ReinjectAckLag,
 		m.Messages, m.ValidationErrors, m.Replies,
 		m.ComponentConnected, m.ComponentReconnects, m.PresenceResources,
 		m.Processing, m.StanzasSkipped, m.DuplicateRoutes,

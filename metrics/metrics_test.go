@@ -28,6 +28,7 @@ func TestSeriesVisibleAtZero(t *testing.T) {
 		"ampd_held_recovery_seconds":                        1,
 		"ampd_reinjects_total":                              2,
 		"ampd_reinject_acks_total":                          1,
+		"ampd_reinject_ack_seconds":                         1,
 		"ampd_remote_checks_total":                          3,
 		"ampd_remote_cache_hits_total":                      1,
 	}
