@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // Installed reports whether ejabberdctl and erlc are present.
@@ -20,46 +22,22 @@ func Installed() bool {
 	return true
 }
 
+// RepoRoot returns the directory containing go.mod, walking up from the working directory.
+func RepoRoot() (string, error) { return sandboxproc.RepoRoot() }
+
 // EnsureInstalled runs scripts/install-ejabberd.sh when ejabberd or erlc is
 // missing (that needs root), writing its output to log.
 func EnsureInstalled(ctx context.Context, log io.Writer) error {
 	if Installed() {
 		return nil
 	}
-	root, err := RepoRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", filepath.Join(root, "scripts", "install-ejabberd.sh"))
-	cmd.Stdout = log
-	cmd.Stderr = log
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("ejabberdtest: install-ejabberd.sh: %w", err)
+	if err := sandboxproc.RunScript(ctx, "install-ejabberd.sh", log); err != nil {
+		return fmt.Errorf("ejabberdtest: %w", err)
 	}
 	if !Installed() {
 		return errors.New("ejabberdtest: ejabberdctl or erlc still missing after install-ejabberd.sh")
 	}
 	return nil
-}
-
-// RepoRoot returns the directory containing go.mod, walking up from the
-// working directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("ejabberdtest: %w", err)
-	}
-	for range 64 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("ejabberdtest: no go.mod above the working directory")
 }
 
 // compileModule compiles mod_ampd.erl from moduleDir into ebin with the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
@@ -21,11 +22,11 @@ outgoing_s2s_families:
 // TestS2SDivert checks that an AMP request arriving from another server for
 // a local user is diverted with origin s2s, and delivered on the verdict.
 func TestS2SDivert(t *testing.T) {
-	localPort, err := freePort()
+	localPort, err := sandboxproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	remotePort, err := freePort()
+	remotePort, err := sandboxproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

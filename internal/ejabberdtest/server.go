@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // stopTimeout bounds how long Stop waits for "ejabberdctl stop" and the
@@ -46,7 +48,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	done <-chan struct{} // closed when cmd has exited
 }
 
 // Start writes the configuration for o into o.Dir, compiles mod_ampd,
@@ -73,7 +75,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	p := ports{c2s: o.C2SPort, component: o.ComponentPort, s2s: o.S2SPort}
 	for _, port := range []*int{&p.c2s, &p.component, &p.s2s, &p.dist} {
 		if *port == 0 {
-			if *port, err = freePort(); err != nil {
+			if *port, err = sandboxproc.FreePort(); err != nil {
 				return nil, err
 			}
 		}
@@ -229,53 +231,19 @@ func (s *Server) start(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	out, err := os.OpenFile(s.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("ejabberdtest: %w", err)
-	}
 	cmd := s.ctl(context.Background(), "foreground")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		out.Close()
+	done, err := sandboxproc.Launch(cmd, s.output)
+	if err != nil {
 		return fmt.Errorf("ejabberdtest: start ejabberdctl: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
 	s.mu.Unlock()
-	for _, addr := range []string{s.C2SAddr, s.ComponentAddr} {
-		if err := waitListening(ctx, addr, done); err != nil {
-			_ = s.Stop()
-			return fmt.Errorf("ejabberdtest: ejabberd did not come up: %w\n%s", err, s.LogTail(30))
-		}
+	if err := sandboxproc.WaitListening(ctx, done, s.C2SAddr, s.ComponentAddr); err != nil {
+		_ = s.Stop()
+		return fmt.Errorf("ejabberdtest: ejabberd did not come up: %w\n%s", err, s.LogTail(30))
 	}
 	return nil
-}
-
-// waitListening polls addr until it accepts a connection, the process ends
-// (done closed) or ctx ends.
-func waitListening(ctx context.Context, addr string, done <-chan struct{}) error {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		select {
-		case <-done:
-			return errors.New("ejabberd exited")
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", addr, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 // Stop stops the node with "ejabberdctl stop" and waits for it to exit;
@@ -354,31 +322,5 @@ func (s *Server) Deregister(user string) error {
 // LogTail returns the last n lines of the node's log followed by the last n
 // lines of what ejabberdctl printed, for failure messages.
 func (s *Server) LogTail(n int) string {
-	return "--- " + s.LogPath + "\n" + tail(s.LogPath, n) + "--- ejabberdctl output\n" + tail(s.output, n)
-}
-
-func tail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "(" + err.Error() + ")\n"
-	}
-	lines := strings.SplitAfter(string(data), "\n")
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "")
-}
-
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before ejabberd binds it; Start then fails visibly.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("ejabberdtest: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return "--- " + s.LogPath + "\n" + sandboxproc.Tail(s.LogPath, n) + "--- ejabberdctl output\n" + sandboxproc.Tail(s.output, n)
 }

@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // privilegePaths are where the Debian package prosody-modules (and a few
@@ -34,44 +35,20 @@ func Installed() bool {
 	return false
 }
 
+// RepoRoot returns the directory containing go.mod, walking up from the working directory.
+func RepoRoot() (string, error) { return sandboxproc.RepoRoot() }
+
 // EnsureInstalled runs scripts/install-prosody.sh when Prosody or
 // mod_privilege is missing, writing its output to log.
 func EnsureInstalled(ctx context.Context, log io.Writer) error {
 	if Installed() {
 		return nil
 	}
-	root, err := RepoRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", filepath.Join(root, "scripts", "install-prosody.sh"))
-	cmd.Stdout = log
-	cmd.Stderr = log
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("prosodytest: install-prosody.sh: %w", err)
+	if err := sandboxproc.RunScript(ctx, "install-prosody.sh", log); err != nil {
+		return fmt.Errorf("prosodytest: %w", err)
 	}
 	if !Installed() {
 		return errors.New("prosodytest: prosody or mod_privilege still missing after install-prosody.sh")
 	}
 	return nil
-}
-
-// RepoRoot returns the directory containing go.mod, walking up from the
-// working directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("prosodytest: %w", err)
-	}
-	for range 64 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("prosodytest: no go.mod above the working directory")
 }

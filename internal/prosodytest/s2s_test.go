@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
@@ -13,11 +14,11 @@ import (
 // "remote.test", without it, pinned to each other's s2s ports.
 func startPair(t *testing.T, o Options) (local, remote *Server) {
 	t.Helper()
-	localPort, err := freePort()
+	localPort, err := sandboxproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	remotePort, err := freePort()
+	remotePort, err := sandboxproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // stopTimeout bounds how long Stop waits for Prosody to exit after SIGTERM
@@ -40,7 +41,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	done <-chan struct{} // closed when cmd has exited
 }
 
 type sandboxPaths struct {
@@ -77,7 +78,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	ports := []*int{&o.C2SPort, &o.ComponentPort, &o.S2SPort}
 	for _, p := range ports {
 		if *p == 0 {
-			if *p, err = freePort(); err != nil {
+			if *p, err = sandboxproc.FreePort(); err != nil {
 				return nil, err
 			}
 		}
@@ -121,61 +122,23 @@ func (s *Server) start(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	out, err := os.OpenFile(s.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("prosodytest: %w", err)
-	}
 	cmd := exec.Command("prosody", "-F", "--config", s.ConfigPath)
 	cmd.Dir = s.Dir
-	cmd.Stdout = out
-	cmd.Stderr = out
 	// Its own process group, so a terminal's ^C reaches the test binary only.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		out.Close()
+	done, err := sandboxproc.Launch(cmd, s.output)
+	if err != nil {
 		return fmt.Errorf("prosodytest: start prosody: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
 	s.mu.Unlock()
 
-	for _, addr := range []string{s.C2SAddr, s.ComponentAddr} {
-		if err := waitListening(ctx, addr, done); err != nil {
-			_ = s.Stop()
-			return fmt.Errorf("prosodytest: prosody did not come up: %w\n%s", err, s.LogTail(30))
-		}
+	if err := sandboxproc.WaitListening(ctx, done, s.C2SAddr, s.ComponentAddr); err != nil {
+		_ = s.Stop()
+		return fmt.Errorf("prosodytest: prosody did not come up: %w\n%s", err, s.LogTail(30))
 	}
 	return nil
-}
-
-// waitListening polls addr until it accepts a connection, the process ends
-// (done closed) or ctx ends.
-func waitListening(ctx context.Context, addr string, done <-chan struct{}) error {
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var d net.Dialer
-		dctx, cancel := context.WithTimeout(ctx, time.Second)
-		conn, err := d.DialContext(dctx, "tcp", addr)
-		cancel()
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("prosody exited before %s accepted connections", addr)
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", addr, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 // Stop ends Prosody with SIGTERM and waits for it to exit; after stopTimeout
@@ -261,31 +224,5 @@ func (s *Server) prosodyctl(args ...string) error {
 // LogTail returns the last n lines of Prosody's log followed by the last n
 // lines of what the process printed, for failure messages.
 func (s *Server) LogTail(n int) string {
-	return "--- " + s.LogPath + "\n" + tail(s.LogPath, n) + "--- prosody output\n" + tail(s.output, n)
-}
-
-func tail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "(" + err.Error() + ")\n"
-	}
-	lines := strings.SplitAfter(string(data), "\n")
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "")
-}
-
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before Prosody binds it; Start then fails visibly.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("prosodytest: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return "--- " + s.LogPath + "\n" + sandboxproc.Tail(s.LogPath, n) + "--- prosody output\n" + sandboxproc.Tail(s.output, n)
 }

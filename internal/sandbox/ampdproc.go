@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // ampdStopTimeout bounds how long stop waits after SIGTERM before SIGKILL.
@@ -90,10 +92,10 @@ func (p *ampdProc) waitReady(ctx context.Context, httpListen string) error {
 		select {
 		case <-p.done:
 			return &problem{what: "ampd exited while starting", err: p.err,
-				fix: "read ampd's log below (all of it in " + p.logPath + ")", detail: tailFile(p.logPath, 15)}
+				fix: "read ampd's log below (all of it in " + p.logPath + ")", detail: sandboxproc.Tail(p.logPath, 15)}
 		case <-ctx.Done():
 			return &problem{what: "ampd did not become ready", err: fmt.Errorf("%s: %s", url, last),
-				fix: "read ampd's log below (all of it in " + p.logPath + ")", detail: tailFile(p.logPath, 15)}
+				fix: "read ampd's log below (all of it in " + p.logPath + ")", detail: sandboxproc.Tail(p.logPath, 15)}
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // Default ports, documented in -help and the README: the usual XMPP ones and
@@ -171,7 +172,7 @@ func watch(ctx context.Context, say func(string, ...any), srv *xmppServer, amp *
 			return nil
 		case <-amp.done:
 			return &problem{what: "ampd exited", err: amp.err, fix: "read its log (" + amp.logPath + ") and `make run` again",
-				detail: tailFile(amp.logPath, 10)}
+				detail: sandboxproc.Tail(amp.logPath, 10)}
 		case <-tick.C:
 			if srv.proc.PID() == 0 {
 				return &problem{what: srv.title + " exited", fix: "read its log (" + srv.logPath + ") and `make run` again",

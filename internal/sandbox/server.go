@@ -10,6 +10,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // running is what both server harnesses offer once started.
@@ -107,7 +108,7 @@ func ensureServer(ctx context.Context, say func(string, ...any), k serverKind, n
 			what:   "installing " + k.title + " failed",
 			err:    err,
 			fix:    "run `bash scripts/install-" + name + ".sh` yourself (it needs root or sudo and apt-get) and read its output",
-			detail: tailFile(logPath, 15),
+			detail: sandboxproc.Tail(logPath, 15),
 		}
 	}
 	say("%s installed in %s", k.title, time.Since(start).Round(time.Second))
@@ -127,19 +128,6 @@ func startFailure(title, name string, err error) error {
 		fix = "another process took a port; pass other ports (-c2s-port, -component-port)"
 	}
 	return &problem{what: title + " did not start", err: err, fix: fix}
-}
-
-// tailFile returns the last n lines of the file at path, "" if unreadable.
-func tailFile(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 func (s *xmppServer) String() string {

@@ -8,26 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
 
 // Dir returns the examples directory, or skips the test with the reason when it is absent.
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(".")
+	root, err := sandboxproc.RepoRoot()
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("cannot locate the shared XEP-0079 examples: %v", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package; cannot locate the shared XEP-0079 examples")
-		}
-		dir = parent
-	}
-	examples := filepath.Join(dir, "..", "shared", "spec", "xep0079-examples")
+	examples := filepath.Join(root, "..", "shared", "spec", "xep0079-examples")
 	if _, err := os.Stat(examples); err != nil {
 		t.Skipf("XEP-0079 examples not found at ../shared/spec/xep0079-examples from the repository root: %v", err)
 	}
