@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +120,67 @@ func TestIsolatedRunHasNoErrors(t *testing.T) {
 		if r.errors != 0 || r.messages != 3000 {
 			t.Errorf("rate %d: %d verdicts, %d errors (%s); want 3000 and 0", rate, r.messages, r.errors, r.note)
 		}
+	}
+}
+
+func TestStartE2EServerRejectsUnknownKind(t *testing.T) {
+	_, err := startE2EServer(context.Background(), "openfire", e2eServerOptions{dir: t.TempDir()}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "openfire") {
+		t.Errorf("startE2EServer(openfire) = %v, want an error naming the kind", err)
+	}
+}
+
+// The server CPU comes from /proc/PID/stat and the measured process is named from
+// /proc/PID/comm; this process stands in for the server.
+func TestProcessCPUAndNameOfSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	busy := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(busy) {
+	}
+	cpu, ok := processCPU(os.Getpid())
+	if !ok || cpu <= 0 {
+		t.Errorf("processCPU(self) = %v, %v; want a positive time", cpu, ok)
+	}
+	if name := processName(os.Getpid()); name == "?" || !strings.HasPrefix(filepath.Base(os.Args[0]), name) {
+		t.Errorf("processName(self) = %q, want a prefix of %q", name, filepath.Base(os.Args[0]))
+	}
+	if _, ok := processCPU(0); ok {
+		t.Error("processCPU(0) claims to know a CPU time")
+	}
+}
+
+// A short e2e against each installed sandbox server loses nothing and gets no error in any of
+// its runs, and measures the server's CPU.
+func TestE2ERunsHaveNoErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real XMPP servers; skipped under -short")
+	}
+	for _, kind := range e2eServerKinds {
+		t.Run(kind, func(t *testing.T) {
+			if !installedE2EServer(kind) {
+				t.Skipf("%s is not installed (scripts/install-%s.sh)", kind, kind)
+			}
+			var log strings.Builder
+			rows, err := runE2E(context.Background(), e2eOptions{
+				server: kind, duration: 3 * time.Second, count: 400, senders: 2, offline: 1,
+				offlineEvery: 5, window: 4, rate: 200,
+			}, io.Discard, &log)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, log.String())
+			}
+			if len(rows) != 6 {
+				t.Fatalf("%d result rows, want 6 (plain, floor, ampd at full speed and fixed rate)", len(rows))
+			}
+			for _, r := range rows {
+				if r.errors != 0 || r.messages == 0 {
+					t.Errorf("%s: %d messages, %d errors (%s)", r.name, r.messages, r.errors, r.note)
+				}
+				if r.serverCPUPerMsg <= 0 {
+					t.Errorf("%s: no server CPU measured (%s)", r.name, r.note)
+				}
+			}
+		})
 	}
 }

@@ -87,3 +87,13 @@ func (u cpuUse) describe(elapsed time.Duration, messages int64) string {
 	return fmt.Sprintf("server CPU %.0f%% (%.0f µs/msg), ampbench CPU %.0f%%",
 		100*u.server.Seconds()/elapsed.Seconds(), perMsg, 100*u.bench.Seconds()/elapsed.Seconds())
 }
+
+// processName returns the command name of process pid (/proc/PID/comm), so that a run says
+// which process its server CPU is; "?" where it cannot be read.
+func processName(pid int) string {
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return "?"
+	}
+	return string(bytes.TrimSpace(comm))
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
-	"github.com/ampd-xmpp/ampd/internal/prosodytest"
 )
 
 // e2eOptions configure the end-to-end mode.
@@ -53,7 +51,7 @@ type e2eRun struct {
 // e2eBench is one sandbox with its clients.
 type e2eBench struct {
 	o          e2eOptions
-	srv        *prosodytest.Server
+	srv        *e2eServer
 	senders    []*c2stest.Client
 	recipients []*c2stest.Client
 	mu         sync.Mutex
@@ -64,13 +62,7 @@ type e2eBench struct {
 	readCtx    context.Context
 }
 
-func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) ([]result, error) {
-	if o.server != "prosody" {
-		return nil, fmt.Errorf("ampbench: -server %s is not supported yet (only prosody)", o.server)
-	}
-	if !prosodytest.Installed() {
-		return nil, errors.New("ampbench: Prosody is not installed (run scripts/install-prosody.sh)")
-	}
+func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows []result, retErr error) {
 	dir, err := os.MkdirTemp("", "ampbench-e2e-")
 	if err != nil {
 		return nil, err
@@ -88,13 +80,24 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) ([]resu
 	for i := range o.offline {
 		users[fmt.Sprintf("o%d", i)] = e2ePassword
 	}
-	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	srv, err := prosodytest.Start(sctx, prosodytest.Options{Dir: dir, Users: users, LogLevel: "error", MaxPending: 100000})
+	srv, err := startE2EServer(sctx, o.server, e2eServerOptions{dir: dir, users: users, maxPending: 100000}, stderr)
 	if err != nil {
-		return nil, fmt.Errorf("ampbench: starting Prosody: %w", err)
+		return nil, err
 	}
-	defer srv.Stop()
+	defer srv.stop()
+	defer func() {
+		// Runs with errors: the server's log usually says why (bounces, limits, crashes).
+		if retErr != nil || failOnErrors(rows) != nil {
+			fmt.Fprintf(stderr, "%s log tail:\n%s", srv.kind, srv.logTail(20))
+		}
+	}()
+	if pid := srv.pid(); pid > 0 {
+		fmt.Fprintf(stderr, "%s runs as pid %d (%s): its CPU is the server CPU\n", srv.kind, pid, processName(pid))
+	} else {
+		fmt.Fprintf(stderr, "%s: no process id, the server CPU is not measured\n", srv.kind)
+	}
 	b := &e2eBench{o: o, srv: srv}
 	b.readCtx, b.stopRead = context.WithCancel(context.Background())
 	defer b.close()
@@ -102,7 +105,6 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) ([]resu
 		return nil, err
 	}
 
-	var rows []result
 	measure := func(name string, withAMP bool) {
 		// Not counted: the first second of a new configuration is slower (connections warming
 		// up, first offline-storage writes) on every server.
@@ -114,7 +116,7 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) ([]resu
 	}
 	measure("plain", false)
 
-	f := newFloor(srv.ComponentAddr, srv.ComponentDomain, srv.Secret, srv.Host)
+	f := newFloor(srv.componentAddr, srv.componentDomain, srv.secret, srv.host)
 	fctx, fstop := context.WithCancel(ctx)
 	fdone := make(chan error, 1)
 	go func() { fdone <- f.client.Run(fctx) }()
@@ -147,7 +149,7 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) ([]resu
 // connect logs every sender and online recipient in and makes them available.
 func (b *e2eBench) connect(ctx context.Context) error {
 	dial := func(user string) (*c2stest.Client, error) {
-		c, err := c2stest.Dial(ctx, b.srv.C2SAddr, user, b.srv.Host, e2ePassword, "bench")
+		c, err := c2stest.Dial(ctx, b.srv.c2sAddr, user, b.srv.host, e2ePassword, "bench")
 		if err != nil {
 			return nil, fmt.Errorf("ampbench: %s cannot log in: %w", user, err)
 		}

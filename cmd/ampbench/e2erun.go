@@ -42,7 +42,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 
 	pctx, pstop := context.WithCancel(ctx)
 	go progress(pctx, log, name, &r.c)
-	meter := newCPUMeter(b.srv.PID())
+	meter := newCPUMeter(b.srv.pid())
 	start := time.Now()
 	end := start.Add(duration)
 	var total atomicCounter
@@ -53,9 +53,9 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		var to string
 		offline := b.o.offline > 0 && b.o.offlineEvery > 0 && seq%int64(b.o.offlineEvery) == int64(b.o.offlineEvery-1)
 		if offline {
-			to = fmt.Sprintf("o%d@%s", (int(seq)+sender)%b.o.offline, b.srv.Host)
+			to = fmt.Sprintf("o%d@%s", (int(seq)+sender)%b.o.offline, b.srv.host)
 		} else {
-			to = fmt.Sprintf("r%d@%s", (int(seq)+sender)%n, b.srv.Host)
+			to = fmt.Sprintf("r%d@%s", (int(seq)+sender)%n, b.srv.host)
 		}
 		var sb strings.Builder
 		sb.WriteString("<message to='" + to + "' type='chat' id='" + messageID(idx, sender, time.Now().UnixNano(), seq) + "'>")
@@ -163,12 +163,12 @@ func (a *atomicCounter) load() int64 {
 // the presences of the connected clients.
 func (b *e2eBench) startAmpd(ctx context.Context, dir string) (stop func(), err error) {
 	cfg := config.Default()
-	cfg.Component.Address = b.srv.ComponentAddr
-	cfg.Component.Domain = b.srv.ComponentDomain
-	cfg.Component.Secret = b.srv.Secret
+	cfg.Component.Address = b.srv.componentAddr
+	cfg.Component.Domain = b.srv.componentDomain
+	cfg.Component.Secret = b.srv.secret
 	cfg.Component.ReconnectMin = 100 * time.Millisecond
 	cfg.Component.ReconnectMax = time.Second
-	cfg.Server.Hosts = []string{b.srv.Host}
+	cfg.Server.Hosts = []string{b.srv.host}
 	// same-domain: all clients are local, so no roster fetch; the verdicts are the same as
 	// with the roster policy for contacts.
 	cfg.Privacy.PresencePolicy = config.PolicySameDomain

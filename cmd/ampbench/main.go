@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	recipients := fs.Int("recipients", 10000, "isolated: distinct recipients")
 	online := fs.Float64("online", 0.5, "isolated: share of recipients with a preloaded presence")
 	cpuprofile := fs.String("cpuprofile", "", "isolated: write a CPU profile of the measured run to this file")
-	server := fs.String("server", "prosody", "e2e: prosody (ejabberd is not done yet)")
+	server := fs.String("server", "prosody", "e2e: the sandbox server, prosody or ejabberd")
 	senders := fs.Int("senders", 8, "e2e: sending clients (as many online recipients)")
 	offline := fs.Int("offline", 4, "e2e: offline recipients")
 	offlineEvery := fs.Int("offline-every", 10, "e2e: every n-th message goes to an offline recipient (0: none)")

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
+	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+)
+
+// e2eServer is the sandbox XMPP server an e2e run measures, whichever kind it is: the e2e mode
+// needs its addresses, the process whose CPU counts as the server's, and a way to stop it.
+type e2eServer struct {
+	// kind is the -server name; host the virtual host the accounts live on.
+	kind, host string
+	// c2sAddr is the client listener; componentAddr, componentDomain and secret are where the
+	// floor and ampd connect as the component the server module diverts to.
+	c2sAddr, componentAddr, componentDomain, secret string
+	// pid returns the process whose CPU is the server's (0 when unknown): Prosody's Lua
+	// process, or ejabberd's Erlang VM (beam.smp).
+	pid func() int
+	// stop ends the server; logTail returns the end of its logs for failure messages.
+	stop    func() error
+	logTail func(lines int) string
+}
+
+// e2eServerOptions are what the e2e mode asks of a sandbox.
+type e2eServerOptions struct {
+	dir   string
+	users map[string]string // accounts to create: name → password
+	// maxPending is the server module's bound on diverts awaiting a verdict: above the most
+	// the full-speed runs keep in flight, so that the bench measures and does not bounce.
+	maxPending int
+}
+
+// e2eServerKinds are the values of -server.
+var e2eServerKinds = []string{"prosody", "ejabberd"}
+
+// startE2EServer starts a sandbox of kind with its server module loaded and the accounts of o
+// created, or says why it cannot. It installs nothing: a missing server is an error.
+func startE2EServer(ctx context.Context, kind string, o e2eServerOptions, log io.Writer) (*e2eServer, error) {
+	switch kind {
+	case "prosody":
+		return startProsody(ctx, o)
+	case "ejabberd":
+		return startEjabberd(ctx, o, log)
+	}
+	return nil, fmt.Errorf("ampbench: -server %q: want one of %v", kind, e2eServerKinds)
+}
+
+func startProsody(ctx context.Context, o e2eServerOptions) (*e2eServer, error) {
+	if !prosodytest.Installed() {
+		return nil, errors.New("ampbench: Prosody is not installed (run scripts/install-prosody.sh)")
+	}
+	srv, err := prosodytest.Start(ctx, prosodytest.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending})
+	if err != nil {
+		return nil, fmt.Errorf("ampbench: starting Prosody: %w", err)
+	}
+	return &e2eServer{
+		kind: "prosody", host: srv.Host, c2sAddr: srv.C2SAddr,
+		componentAddr: srv.ComponentAddr, componentDomain: srv.ComponentDomain, secret: srv.Secret,
+		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail,
+	}, nil
+}
+
+// startEjabberd starts ejabberd 23.01 with mod_ampd and mod_offline. The node writes its own
+// process id (the beam.smp VM, where all of ejabberd's work runs) to its pid file, which is
+// what ejabberdtest's PID reads; the ejabberdctl, su and shell processes above it only wait.
+func startEjabberd(ctx context.Context, o e2eServerOptions, log io.Writer) (*e2eServer, error) {
+	if !ejabberdtest.Installed() {
+		return nil, errors.New("ampbench: ejabberd is not installed (run scripts/install-ejabberd.sh)")
+	}
+	fmt.Fprintln(log, "starting ejabberd (an Erlang VM: 10-30 s, and one ejabberdctl per account)")
+	srv, err := ejabberdtest.Start(ctx, ejabberdtest.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending})
+	if err != nil {
+		return nil, fmt.Errorf("ampbench: starting ejabberd: %w", err)
+	}
+	return &e2eServer{
+		kind: "ejabberd", host: srv.Host, c2sAddr: srv.C2SAddr,
+		componentAddr: srv.ComponentAddr, componentDomain: srv.ComponentDomain, secret: srv.Secret,
+		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail,
+	}, nil
+}
+
+// installedE2EServer reports whether the server of kind is installed.
+func installedE2EServer(kind string) bool {
+	switch kind {
+	case "prosody":
+		return prosodytest.Installed()
+	case "ejabberd":
+		return ejabberdtest.Installed()
+	}
+	return false
+}
