@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// Handler receives what happens on the connection. All methods are called
-// from the goroutine running Run, one at a time.
+// Handler receives what happens on the connection. The methods are called
+// one at a time, never concurrently: Connected, then Stanza (and Idle, if the
+// Handler is an Idler) from a goroutine of the connection, then Disconnected
+// once every stanza read has been handled.
 type Handler interface {
 	// Connected is called after each successful handshake, before any
 	// stanza of that connection is passed to Stanza.

@@ -34,7 +34,8 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	stopWatching := context.AfterFunc(ctx, dl.stop)
 	defer stopWatching()
 
-	sp := xmlstream.NewSplitter(conn, c.cfg.MaxStanzaBytes)
+	in := &hookedReader{r: conn}
+	sp := xmlstream.NewSplitterSize(in, c.cfg.MaxStanzaBytes, readSize)
 	if err := handshake(sp, conn, c.cfg.Domain, c.cfg.Secret); err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- c.writeLoop(sessionCtx, ctx, conn, dl) }()
 	c.h.Connected()
-	readErr := c.readLoop(sp)
+	readErr := c.readLoop(sp, in)
 	cancelSession()
 	writeErr := <-writerDone
 	c.connected.Store(false)
@@ -66,10 +67,17 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	return reason
 }
 
-// readLoop passes every stanza to the Handler until the stream ends. An
-// oversized stanza is dropped (the splitter has already skipped it) and the
-// connection goes on.
-func (c *Client) readLoop(sp *xmlstream.Splitter) error {
+// readLoop passes every stanza to the Handler until the stream ends, through a
+// dispatcher that handles them on a second goroutine; when it returns, the
+// Handler has seen every stanza read. An oversized stanza is dropped (the
+// splitter has already skipped it) and the connection goes on.
+func (c *Client) readLoop(sp *xmlstream.Splitter, in *hookedReader) error {
+	disp := startDispatcher(c.h)
+	in.before = disp.handOver
+	defer func() {
+		in.before = nil
+		disp.stop()
+	}()
 	for {
 		el, err := sp.Next()
 		var tooLarge *xmlstream.TooLargeError
@@ -85,7 +93,7 @@ func (c *Client) readLoop(sp *xmlstream.Splitter) error {
 		if string(xmlstream.Name(el)) == "stream:error" {
 			return parseStreamError(el)
 		}
-		c.h.Stanza(el)
+		disp.add(el)
 	}
 }
 

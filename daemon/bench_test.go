@@ -54,7 +54,11 @@ func BenchmarkDivert(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		h.Stanza(stanzas[i%n])
+		if i%16 == 15 {
+			h.Idle() // the component calls it after each group of stanzas read together
+		}
 	}
+	h.Idle()
 	b.StopTimer()
 	if out.n == 0 {
 		b.Fatal("no verdict was sent")

@@ -53,6 +53,7 @@ type Daemon struct {
 	jids     *jidCache
 	messages messageCounters
 	decided  *decidedRoutes
+	batches  verdictBatches  // verdicts decided and not yet sent
 	pending  *pendingLookups // queries under way and the requests parked on them
 	rosters  *rosterCache
 	hops     *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)

@@ -15,6 +15,8 @@ import (
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/internal/xmlcanon"
 	"github.com/ampd-xmpp/ampd/metrics"
+	"github.com/ampd-xmpp/ampd/route"
+	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
 const (
@@ -27,6 +29,7 @@ const (
 // and read what ampd answers.
 type harness struct {
 	t       *testing.T
+	split   [][]byte // verdicts of a batch not yet returned by recv
 	conn    *componenttest.Conn
 	metrics *metrics.Metrics
 	reg     *prometheus.Registry
@@ -90,7 +93,21 @@ func (h *harness) send(stanza string) {
 	}
 }
 
+// recv returns the next stanza from ampd. A batch of verdicts is returned one verdict at a
+// time, each in a message of its own, so that tests do not depend on how ampd grouped them
+// (TestVerdictsBatched checks the grouping).
 func (h *harness) recv() []byte {
+	h.t.Helper()
+	if len(h.split) == 0 {
+		h.split = splitVerdicts(h.t, h.recvRaw())
+	}
+	got := h.split[0]
+	h.split = h.split[1:]
+	return got
+}
+
+// recvRaw returns the next stanza from ampd as it was sent.
+func (h *harness) recvRaw() []byte {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -99,6 +116,31 @@ func (h *harness) recv() []byte {
 		h.t.Fatalf("nothing received from ampd: %v", err)
 	}
 	return got
+}
+
+// splitVerdicts returns a message with several <verdict/> as one message per verdict, and any
+// other stanza unchanged.
+func splitVerdicts(t *testing.T, raw []byte) [][]byte {
+	t.Helper()
+	root, err := xmlscan.Parse(raw)
+	if err != nil {
+		t.Fatalf("ampd sent a malformed stanza: %v\n%s", err, raw)
+	}
+	var verdicts [][]byte
+	for c := root.Children(); c.Next(); {
+		if el := c.Element(); el.Is(route.NS, "verdict") {
+			verdicts = append(verdicts, el.Raw())
+		}
+	}
+	if len(verdicts) < 2 {
+		return [][]byte{raw}
+	}
+	out := make([][]byte, len(verdicts))
+	for i, v := range verdicts {
+		m := route.AppendBatchOpen(nil, root.AttrValue("from"), root.AttrValue("to"))
+		out[i] = route.AppendBatchClose(append(m, v...))
+	}
+	return out
 }
 
 // expect reads the next stanza from ampd and compares it semantically with want.
@@ -182,6 +224,23 @@ func TestVerdicts(t *testing.T) {
 		h.send(tc.divert)
 		h.expect(tc.want)
 		_ = i
+	}
+}
+
+// Diverts that arrive together are answered with one message carrying their verdicts in order.
+func TestVerdictsBatched(t *testing.T) {
+	h := start(t, nil)
+	h.send(`<presence from='bob@localhost/pc' to='amp.localhost'/>`)
+	rule := `<rule action='drop' condition='deliver' value='direct'/>`
+	h.send(divert("b1", "local", "store", msg("bob@localhost", rule)) + // one write
+		divert("b2", "local", "store", msg("carol@localhost", rule)) +
+		divert("b3", "local", "store", msg("bob@localhost", `<rule action='notify' condition='deliver' value='stored'/>`)))
+	want := `<message from='amp.localhost' to='localhost'>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='b1' action='discard'/>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='b2' action='deliver'/>` +
+		`<verdict xmlns='urn:x-ampd:route:0' route='b3' action='deliver'/></message>`
+	if got := h.recvRaw(); string(got) != want {
+		t.Fatalf("ampd sent\n%s\nwant one batch\n%s", got, want)
 	}
 }
 

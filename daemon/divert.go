@@ -33,7 +33,7 @@ func (d *Daemon) divert(div route.Divert) {
 	if v, ok := d.decided.get(key); ok {
 		// Diverted again: the module never saw our verdict. Repeat it, never decide twice.
 		d.metrics.DuplicateRoutes.Inc()
-		d.send(v)
+		d.queueVerdict(div.Host, div.ID, v)
 		return
 	}
 	if d.pending.waiting(key) {
@@ -175,14 +175,9 @@ func (d *Daemon) conclude(r *request, verdict route.Action, reply []byte, action
 
 // concludeStrip is conclude, with strip telling the module to deliver without the <amp/>.
 func (d *Daemon) concludeStrip(r *request, verdict route.Action, strip bool, reply []byte, action string) {
-	var v []byte
-	if strip {
-		v = route.AppendDeliverStripped(nil, d.domain, r.div.Host, r.div.ID, reply)
-	} else {
-		v = route.AppendVerdict(nil, d.domain, r.div.Host, r.div.ID, verdict, reply)
-	}
+	v := verdictRecord{action: verdict, strip: strip, reply: reply}
 	d.decided.put(routeKey(r.div.Host, r.div.ID), v)
-	d.send(v)
+	d.queueVerdict(r.div.Host, r.div.ID, v)
 	d.messages.inc(string(verdict), action)
 	d.metrics.Processing.Observe(float64(d.now().UnixNano()-r.started) / 1e9)
 }

@@ -36,6 +36,13 @@ func (h handler) Disconnected(err error) {
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
+// Idle sends the verdicts decided for the stanzas that arrived together, one message per host.
+func (h handler) Idle() {
+	h.d.mu.Lock()
+	defer h.d.mu.Unlock()
+	h.d.flushVerdicts()
+}
+
 func (h handler) Stanza(raw []byte) {
 	d := h.d
 	switch string(xmlstream.Name(raw)) {

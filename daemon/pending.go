@@ -87,6 +87,7 @@ func (p *pendingLookups) await(key string, r *request, q query) {
 			p.d.mu.Lock()
 			defer p.d.mu.Unlock()
 			p.finish(l, nil)
+			p.d.flushVerdicts() // no group of stanzas ends here to send them
 		})
 		p.d.send(q.iq(l.id))
 	}

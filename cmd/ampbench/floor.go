@@ -14,14 +14,19 @@ import (
 )
 
 // floor is the do-nothing stand-in for ampd: it answers every divert at once with deliver and
-// no reply. AMP through it costs the server module's divert and verdict round trip and
-// nothing of ampd's work, so the rate it reaches is the floor ampd is compared with.
+// no reply, batched like ampd batches them (one message per group of diverts read together).
+// AMP through it costs the server module's divert and verdict round trip and nothing of
+// ampd's work, so the rate it reaches is the floor ampd is compared with.
 type floor struct {
 	client   *component.Client
 	domain   string
 	host     string // the XMPP host announced to
 	answered atomic.Int64
 	dropped  atomic.Int64 // stanzas that were not diverts, or verdicts the queue refused
+
+	batch      []byte // verdicts not sent yet, all for one host (the component's calls are serial)
+	batchHost  string
+	batchBytes []byte
 }
 
 func (f *floor) Connected() {
@@ -39,8 +44,23 @@ func (f *floor) Stanza(raw []byte) {
 		}
 		return // presences, privilege announcements, acknowledgements: nothing to do
 	}
-	f.send(route.AppendVerdict(nil, f.domain, div.Host, div.ID, route.Deliver, nil))
+	if div.Host != f.batchHost {
+		f.Idle()
+		f.batchHost = div.Host
+	}
+	f.batch = route.AppendVerdictElement(f.batch, div.ID, route.Deliver, false, nil)
 	f.answered.Add(1)
+}
+
+// Idle sends the verdicts gathered since the last call as one message.
+func (f *floor) Idle() {
+	if len(f.batch) == 0 {
+		return
+	}
+	m := route.AppendBatchOpen(f.batchBytes[:0], f.domain, f.batchHost)
+	m = route.AppendBatchClose(append(m, f.batch...))
+	f.send(m)
+	f.batchBytes, f.batch = m, f.batch[:0]
 }
 
 func (f *floor) send(b []byte) {

@@ -1,0 +1,117 @@
+package component
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// idleRecorder is a Handler and Idler that logs every call in order and fails on overlap.
+type idleRecorder struct {
+	t      *testing.T
+	inside atomic.Int32
+	mu     sync.Mutex
+	events []string
+	seen   chan struct{} // one per Stanza
+	gone   chan error
+}
+
+func (r *idleRecorder) enter() func() {
+	if r.inside.Add(1) != 1 {
+		r.t.Error("two Handler calls ran at the same time")
+	}
+	return func() { r.inside.Add(-1) }
+}
+
+func (r *idleRecorder) log(e string) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+func (r *idleRecorder) Connected() { defer r.enter()(); r.log("connected") }
+func (r *idleRecorder) Idle()      { defer r.enter()(); r.log("idle") }
+func (r *idleRecorder) Stanza(raw []byte) {
+	defer r.enter()()
+	r.log(string(raw))
+	r.seen <- struct{}{}
+}
+func (r *idleRecorder) Disconnected(err error) {
+	defer r.enter()()
+	r.log("disconnected")
+	r.gone <- err
+}
+
+func (r *idleRecorder) snapshot() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.events...)
+}
+
+// Stanzas that arrive together reach the Handler in order, one call at a time, each group
+// followed by Idle; when the server closes, every stanza read is handled before Disconnected.
+func TestDispatchOrderIdleAndDisconnect(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", testSecret)
+	const n = 500
+	rec := &idleRecorder{t: t, seen: make(chan struct{}, n), gone: make(chan error, 1)}
+	cfg := testConfig(srv.Addr())
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	client := New(cfg, rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	actx, acancel := context.WithTimeout(context.Background(), eventually)
+	defer acancel()
+	conn, err := srv.Accept(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var burst strings.Builder
+	want := make([]string, n)
+	for i := range n {
+		want[i] = fmt.Sprintf("<message id='%d'><body>%s</body></message>", i, strings.Repeat("x", i%700))
+		burst.WriteString(want[i])
+	}
+	if err := conn.Send(burst.String()); err != nil { // one write: groups of many stanzas
+		t.Fatal(err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, rec.gone, "Disconnected call")
+
+	events := rec.snapshot()
+	if events[0] != "connected" || events[len(events)-1] != "disconnected" {
+		t.Fatalf("events start %q and end %q", events[0], events[len(events)-1])
+	}
+	var got []string
+	idles := 0
+	for i, e := range events[1 : len(events)-1] {
+		switch {
+		case e == "idle":
+			idles++
+			if i == 0 || events[i] == "idle" {
+				t.Fatalf("Idle at event %d does not follow a stanza", i+1)
+			}
+		case e == "connected" || e == "disconnected":
+			t.Fatalf("unexpected %s at event %d", e, i+1)
+		default:
+			got = append(got, e)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("stanzas differ: got %d, want %d (order or content)", len(got), len(want))
+	}
+	if events[len(events)-2] != "idle" {
+		t.Error("the last group of stanzas was not followed by Idle")
+	}
+	if idles >= n {
+		t.Errorf("%d Idle calls for %d stanzas sent in one write: nothing was grouped", idles, n)
+	}
+}
