@@ -12,16 +12,18 @@ type ports struct {
 }
 
 // ejabberdctlConfig is read by ejabberdctl from --config-dir. The pid path
-// must be writable by the ejabberd user, or the node exits at start.
-func ejabberdctlConfig(dir string, p ports) string {
+// must be writable by the ejabberd user, or the node exits at start; the
+// node writes its own (beam.smp's) process id there. erlOptions are extra
+// emulator flags.
+func ejabberdctlConfig(dir string, p ports, erlOptions string) string {
 	return fmt.Sprintf(`ERLANG_NODE=ampd%d@localhost
 INET_DIST_INTERFACE=127.0.0.1
 ERL_DIST_PORT=%d
 EJABBERD_PID_PATH=%s/ejabberd.pid
 CONTRIB_MODULES_PATH=%s/contrib
 EJABBERD_BYPASS_WARNINGS=true
-ERL_OPTIONS="-pa %s/ebin"
-`, p.dist, p.dist, dir, dir, dir)
+ERL_OPTIONS="-pa %s/ebin %s"
+`, p.dist, p.dist, dir, dir, dir, erlOptions)
 }
 
 // ejabberdConfig is the sandbox's ejabberd.yml: loopback listeners, no

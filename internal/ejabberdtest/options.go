@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -63,6 +64,11 @@ type Options struct {
 	// compiles the module with erlc and the node finds it through "-pa" in
 	// ERL_OPTIONS.
 	ModuleInstall bool
+	// ErlOptions are extra flags for the Erlang emulator, appended to
+	// ERL_OPTIONS (e.g. "+sbwt none" so that idle schedulers do not spin
+	// and the node's CPU time is its work). ejabberdctl sources its
+	// configuration with sh, so quotes, '$', '`' and '\' are refused.
+	ErlOptions string
 }
 
 // withDefaults returns o with its zero fields filled in, ports excepted.
@@ -113,6 +119,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.PendingTimeout = 60 * time.Second
 	case o.PendingTimeout < time.Second:
 		o.PendingTimeout = time.Second
+	}
+	if strings.ContainsAny(o.ErlOptions, "\"'$`\\\n") {
+		return o, fmt.Errorf("ejabberdtest: ErlOptions %q: no quotes, '$', '`', '\\' or newlines", o.ErlOptions)
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "info"

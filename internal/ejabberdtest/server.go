@@ -151,7 +151,7 @@ func (s *Server) prepare(ctx context.Context, own owner) error {
 		}
 	}
 	files := map[string]string{
-		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports),
+		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports, s.opts.ErlOptions),
 		"ejabberd.yml":    ejabberdConfig(s.opts, s.ports),
 		// ejabberdctl points ERL_INETRC here.
 		"inetrc": inetrc,
