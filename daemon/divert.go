@@ -30,7 +30,7 @@ func (d *Daemon) divert(div route.Divert) {
 	key := routeKey(div.Host, div.ID)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if v, ok := d.decided.get(key); ok {
+	if v, ok := d.decided.get(div.Host, div.ID); ok {
 		// Diverted again: the module never saw our verdict. Repeat it, never decide twice.
 		d.metrics.DuplicateRoutes.Inc()
 		d.queueVerdict(div.Host, div.ID, v)
@@ -176,7 +176,7 @@ func (d *Daemon) conclude(r *request, verdict route.Action, reply []byte, action
 // concludeStrip is conclude, with strip telling the module to deliver without the <amp/>.
 func (d *Daemon) concludeStrip(r *request, verdict route.Action, strip bool, reply []byte, action string) {
 	v := verdictRecord{action: verdict, strip: strip, reply: reply}
-	d.decided.put(routeKey(r.div.Host, r.div.ID), v)
+	d.decided.put(r.div.Host, r.div.ID, v)
 	d.queueVerdict(r.div.Host, r.div.ID, v)
 	d.messages.inc(string(verdict), action)
 	d.metrics.Processing.Observe(float64(d.now().UnixNano()-r.started) / 1e9)
