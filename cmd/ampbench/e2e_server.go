@@ -65,6 +65,14 @@ func startProsody(ctx context.Context, o e2eServerOptions) (*e2eServer, error) {
 	}, nil
 }
 
+// erlNoBusyWait stops the Erlang VM's idle schedulers from spinning before they sleep (by
+// default they busy-wait for new work, all three kinds of them). The spinning is CPU time
+// without work: it would count in the server's CPU per message (most at the fixed rates, where
+// the schedulers are idle most of the time) and, on a machine the bench shares with the
+// server, take CPU from the clients and ampd. Prosody, one process in an event loop, has no
+// such thing.
+const erlNoBusyWait = "+sbwt none +sbwtdcpu none +sbwtdio none"
+
 // startEjabberd starts ejabberd 23.01 with mod_ampd and mod_offline. The node writes its own
 // process id (the beam.smp VM, where all of ejabberd's work runs) to its pid file, which is
 // what ejabberdtest's PID reads; the ejabberdctl, su and shell processes above it only wait.
@@ -73,7 +81,8 @@ func startEjabberd(ctx context.Context, o e2eServerOptions, log io.Writer) (*e2e
 		return nil, errors.New("ampbench: ejabberd is not installed (run scripts/install-ejabberd.sh)")
 	}
 	fmt.Fprintln(log, "starting ejabberd (an Erlang VM: 10-30 s, and one ejabberdctl per account)")
-	srv, err := ejabberdtest.Start(ctx, ejabberdtest.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending})
+	srv, err := ejabberdtest.Start(ctx, ejabberdtest.Options{Dir: o.dir, Users: o.users, LogLevel: "error",
+		MaxPending: o.maxPending, ErlOptions: erlNoBusyWait})
 	if err != nil {
 		return nil, fmt.Errorf("ampbench: starting ejabberd: %w", err)
 	}
