@@ -112,7 +112,7 @@ func scanTag(doc []byte, i int, check bool, t *tag, list *attrList) error {
 	if list == nil {
 		list = new(attrList) // stays on the stack: scanTag does not keep it
 	}
-	list.n = 0
+	list.n, list.bloom = 0, 0
 	for {
 		k := skipSpace(doc, pos)
 		if k >= len(doc) {
@@ -132,11 +132,19 @@ func scanTag(doc []byte, i int, check bool, t *tag, list *attrList) error {
 		if k == pos {
 			return errAt(k, "expected whitespace before an attribute")
 		}
-		ne, vs, ve, msg := scanAttr(doc, k)
-		if msg != "" {
-			return errAt(ve, msg)
+		ne, vs, ve := fastAttr(doc, k)
+		plain := true
+		if ve < 0 { // not written the common way: lexed and checked in full
+			var msg string
+			if ne, vs, ve, msg = scanAttr(doc, k); msg != "" {
+				return errAt(ve, msg)
+			}
+			var err error
+			if plain, err = checkValue(doc, vs, ve); err != nil {
+				return err
+			}
 		}
-		if err := checkAttr(doc, t.nameEnd, k, ne, vs, ve, list); err != nil {
+		if err := list.add(doc, t.nameEnd, k, ne, vs, ve, plain); err != nil {
 			return err
 		}
 		switch name := doc[k:ne]; {
@@ -149,48 +157,62 @@ func scanTag(doc []byte, i int, check bool, t *tag, list *attrList) error {
 	}
 }
 
-// checkAttr checks the attribute doc[start:ne]=doc[vs:ve] of the tag whose name ends at
-// nameEnd: no '<' in the value, valid references, no earlier attribute of the same name.
-func checkAttr(doc []byte, nameEnd, start, ne, vs, ve int, names *attrList) error {
+// checkValue checks the raw attribute value doc[vs:ve]: no '<', valid references, XML Chars
+// only, and reports whether it is plain (the raw value is the value).
+func checkValue(doc []byte, vs, ve int) (plain bool, err error) {
 	// One pass over the (short) value is cheaper than two bytes.IndexByte calls.
 	// Values are also checked for XML Chars (cheap here, and it makes every value ampd reads
 	// writable again); text is not.
 	value := doc[vs:ve]
-	plain := true
+	plain = true
 	for i := ordinary(value, 0); i < len(value); i = ordinary(value, i+1) {
 		switch c := value[i]; {
 		case c == '<':
-			return errAt(vs+i, "'<' in an attribute value")
+			return false, errAt(vs+i, "'<' in an attribute value")
 		case c == '&':
 			_, n, ok := parseRef(value[i:])
 			if !ok {
-				return errAt(vs+i, "invalid entity or character reference")
+				return false, errAt(vs+i, "invalid entity or character reference")
 			}
 			i += n - 1
 			plain = false
 		case c < 0x20:
 			if c != '\t' && c != '\n' && c != '\r' {
-				return errAt(vs+i, "invalid character in an attribute value")
+				return false, errAt(vs+i, "invalid character in an attribute value")
 			}
 			plain = false
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(value[i:])
 			if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
-				return errAt(vs+i, "invalid character in an attribute value")
+				return false, errAt(vs+i, "invalid character in an attribute value")
 			}
 			i += n - 1
 		}
 	}
+	return plain, nil
+}
+
+// add records the attribute doc[start:ne]=doc[vs:ve], whose value has been checked, of the
+// tag whose name ends at nameEnd: it fails for one attribute too many and for a name written
+// twice.
+func (names *attrList) add(doc []byte, nameEnd, start, ne, vs, ve int, plain bool) error {
 	name := doc[start:ne]
 	if names.n == MaxAttrs {
 		return errAt(start, "too many attributes on one element")
 	}
-	if names.seen(doc, nameEnd, start, name) {
+	// The names of a start tag rarely share their length and first and last bytes: a filter
+	// on those spares most of the comparisons with every earlier name.
+	bit := uint64(1) << ((uint(len(name))*7 + uint(name[0]) + uint(name[len(name)-1])*3) & 63)
+	if names.bloom&bit != 0 && names.seen(doc, nameEnd, start, name) {
 		return errAt(start, "attribute "+string(name)+" written twice")
 	}
+	names.bloom |= bit
 	if names.n < len(names.spans) {
-		names.spans[names.n] = attrSpan{start: int32(start), nameEnd: int32(ne), valueStart: int32(vs),
-			valueEnd: int32(ve), known: true, plain: plain}
+		// Field by field: a composite literal is built on the stack and block-copied, and the
+		// 16-byte loads of that copy stall on the small stores just made (store forwarding).
+		sp := &names.spans[names.n]
+		sp.start, sp.nameEnd, sp.valueStart, sp.valueEnd = int32(start), int32(ne), int32(vs), int32(ve)
+		sp.known, sp.plain = true, plain
 	}
 	names.n++
 	return nil
@@ -225,7 +247,8 @@ func ordinary(value []byte, i int) int {
 // duplicates without rescanning the tag, and lets a Scanner hand them out without lexing
 // them again.
 type attrList struct {
-	n     int // attributes seen; only the first len(spans) are recorded
+	n     int    // attributes seen; only the first len(spans) are recorded
+	bloom uint64 // a bit for each name seen, by a hash of its length, first and last bytes
 	spans [8]attrSpan
 }
 
