@@ -10,6 +10,16 @@ type Idler interface {
 	Idle()
 }
 
+// Preparer is implemented by a Handler that does the part of a stanza's work that needs no
+// shared state (parsing, say) on the reading goroutine, in parallel with the handling of the
+// stanzas read before it. For each stanza, in order, Prepare is called on the reading
+// goroutine and later StanzaPrepared, instead of Stanza, on the handling goroutine with the
+// same bytes and Prepare's result. raw stays valid and unchanged until StanzaPrepared returns.
+type Preparer interface {
+	Prepare(raw []byte) any
+	StanzaPrepared(raw []byte, prepared any)
+}
+
 const (
 	// batchBytes: a group of stanzas is handed over once it holds this much, even when more
 	// has been read already, so that the handler starts early on a long burst.
@@ -24,8 +34,9 @@ const (
 // stanzaBatch is a group of stanzas copied out of the splitter's buffer (which the next read
 // reuses), each ending at the offset in ends.
 type stanzaBatch struct {
-	buf  []byte
-	ends []int
+	buf      []byte
+	ends     []int
+	prepared []any // Prepare's result per stanza, when the Handler is a Preparer
 }
 
 // dispatcher hands the stanzas of one connection to the Handler on a goroutine of its own, so
@@ -33,7 +44,8 @@ type stanzaBatch struct {
 // Handler in the order they were read, one at a time.
 type dispatcher struct {
 	h    Handler
-	idle Idler // nil when h does not gather output
+	idle Idler    // nil when h does not gather output
+	prep Preparer // nil when h does all its work in Stanza
 	free chan *stanzaBatch
 	full chan *stanzaBatch
 	cur  *stanzaBatch // being filled by the reader
@@ -48,19 +60,34 @@ func startDispatcher(h Handler) *dispatcher {
 		done: make(chan struct{}),
 	}
 	d.idle, _ = h.(Idler)
+	d.prep, _ = h.(Preparer)
 	for range batchesInFlight - 1 {
-		d.free <- &stanzaBatch{}
+		d.free <- newStanzaBatch()
 	}
-	d.cur = &stanzaBatch{}
+	d.cur = newStanzaBatch()
 	go d.run()
 	return d
 }
 
-// add copies one stanza into the group being gathered. Reader goroutine only.
+func newStanzaBatch() *stanzaBatch { return &stanzaBatch{buf: make([]byte, 0, batchBytes)} }
+
+// add copies one stanza into the group being gathered and prepares it. Reader goroutine only.
 func (d *dispatcher) add(stanza []byte) {
+	if cap(d.cur.buf)-len(d.cur.buf) < len(stanza) {
+		// Never grow a buffer holding prepared stanzas: what Prepare kept must stay in place.
+		d.handOver()
+		if cap(d.cur.buf) < len(stanza) {
+			d.cur.buf = make([]byte, 0, len(stanza))
+		}
+	}
+	start := len(d.cur.buf)
 	d.cur.buf = append(d.cur.buf, stanza...)
-	d.cur.ends = append(d.cur.ends, len(d.cur.buf))
-	if len(d.cur.buf) >= batchBytes {
+	end := len(d.cur.buf)
+	d.cur.ends = append(d.cur.ends, end)
+	if d.prep != nil {
+		d.cur.prepared = append(d.cur.prepared, d.prep.Prepare(d.cur.buf[start:end:end]))
+	}
+	if end >= batchBytes {
 		d.handOver()
 	}
 }
@@ -86,17 +113,22 @@ func (d *dispatcher) run() {
 	defer close(d.done)
 	for b := range d.full {
 		start := 0
-		for _, end := range b.ends {
-			d.h.Stanza(b.buf[start:end])
+		for i, end := range b.ends {
+			if d.prep != nil {
+				d.prep.StanzaPrepared(b.buf[start:end:end], b.prepared[i])
+				b.prepared[i] = nil
+			} else {
+				d.h.Stanza(b.buf[start:end:end])
+			}
 			start = end
 		}
 		if d.idle != nil {
 			d.idle.Idle()
 		}
-		if cap(b.buf) > 4*batchBytes {
-			b.buf = nil // one huge stanza: do not keep its buffer for the connection's life
+		if cap(b.buf) > batchBytes {
+			b.buf = make([]byte, 0, batchBytes) // one huge stanza: do not keep its buffer
 		}
-		b.buf, b.ends = b.buf[:0], b.ends[:0]
+		b.buf, b.ends, b.prepared = b.buf[:0], b.ends[:0], b.prepared[:0]
 		d.free <- b
 	}
 }

@@ -115,3 +115,82 @@ func TestDispatchOrderIdleAndDisconnect(t *testing.T) {
 		t.Errorf("%d Idle calls for %d stanzas sent in one write: nothing was grouped", idles, n)
 	}
 }
+
+// prepRecorder is a Preparer that keeps the bytes Prepare saw and checks them again later.
+type prepRecorder struct {
+	t        *testing.T
+	mu       sync.Mutex
+	prepared int
+	handled  []string
+	gone     chan struct{}
+}
+
+type preparedStanza struct {
+	seen []byte // the very slice Prepare was given, not a copy
+	want string // its content then
+	n    int
+}
+
+func (r *prepRecorder) Connected()         {}
+func (r *prepRecorder) Stanza([]byte)      { r.t.Error("Stanza called on a Preparer") }
+func (r *prepRecorder) Disconnected(error) { close(r.gone) }
+func (r *prepRecorder) Prepare(raw []byte) any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prepared++
+	return &preparedStanza{seen: raw, want: string(raw), n: r.prepared}
+}
+
+func (r *prepRecorder) StanzaPrepared(raw []byte, p any) {
+	ps := p.(*preparedStanza)
+	if string(ps.seen) != ps.want || string(raw) != ps.want {
+		r.t.Errorf("stanza %d changed between Prepare and StanzaPrepared", ps.n)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ps.n != len(r.handled)+1 {
+		r.t.Errorf("stanza prepared as #%d handled as #%d", ps.n, len(r.handled)+1)
+	}
+	r.handled = append(r.handled, string(raw))
+}
+
+// A Preparer's Prepare sees every stanza in order, and the bytes it kept are still in place
+// (not reused, not moved) when StanzaPrepared gets them, also around a stanza larger than a
+// whole group.
+func TestDispatchPreparer(t *testing.T) {
+	srv := startServer(t, "127.0.0.1:0", testSecret)
+	rec := &prepRecorder{t: t, gone: make(chan struct{})}
+	cfg := testConfig(srv.Addr())
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	client := New(cfg, rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	actx, acancel := context.WithTimeout(context.Background(), eventually)
+	defer acancel()
+	conn, err := srv.Accept(actx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var burst strings.Builder
+	var want []string
+	for i := range 400 {
+		size := i % 900
+		if i == 150 {
+			size = 3 * batchBytes // a stanza no group buffer holds
+		}
+		want = append(want, fmt.Sprintf("<message id='%d'><body>%s</body></message>", i, strings.Repeat("y", size)))
+		burst.WriteString(want[i])
+	}
+	if err := conn.Send(burst.String()); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	receive(t, rec.gone, "Disconnected call")
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if strings.Join(rec.handled, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("handled %d stanzas, want %d, in order", len(rec.handled), len(want))
+	}
+}

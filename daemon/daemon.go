@@ -48,9 +48,10 @@ type Daemon struct {
 	everUp     atomic.Bool
 	queries    atomic.Uint64 // iq ids of ampd's own queries (rosters, disco#info)
 
+	requests sync.Pool // *request with parse storage, reused from divert to divert
+	jids     *jidCache // used by prepare, outside mu
+
 	mu       sync.Mutex // guards what follows: the state of requests being decided
-	scratch  request    // the request being decided synchronously, reused
-	jids     *jidCache
 	messages messageCounters
 	decided  *decidedRoutes
 	batches  verdictBatches  // verdicts decided and not yet sent
@@ -87,6 +88,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		messages:  messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
 	}
 	d.settings.Store(s)
+	d.requests.New = func() any { return new(request) }
 	d.pending = newPendingLookups(d)
 	d.rosters = newRosterCache(d)
 	d.hops = newHopCache()

@@ -19,15 +19,42 @@ type request struct {
 	s        *settings
 	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
 
+	parseErr, fromErr, toErr error // what prepare could not read
+
 	owned      bool     // div.Message is ampd's own copy (parked requests outlive the read buffer)
 	authorised bool     // the §9 answer, once known
 	hop        *hopInfo // the recipient domain's disco#info, once known; nil while not needed or unknown
 }
 
-// divert answers one diverted message with exactly one verdict.
+// divert answers one diverted message with exactly one verdict: prepare, then settle. The
+// component normally runs the two on different goroutines (prepare.go); this is the path of a
+// divert handed to Stanza.
 func (d *Daemon) divert(div route.Divert) {
-	started := d.now().UnixNano()
-	key := routeKey(div.Host, div.ID)
+	r := d.requests.Get().(*request)
+	d.prepare(r, div)
+	d.settle(r)
+	d.requests.Put(r)
+}
+
+// prepare does the part of a divert's work that needs none of the state guarded by d.mu:
+// parsing the inner message and its addresses. r's parse storage is reused.
+func (d *Daemon) prepare(r *request, div route.Divert) {
+	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: d.now().UnixNano()}
+	if r.parseErr = amp.ParseMessage(div.Message, &r.msg); r.parseErr != nil || !r.msg.IsRequest() {
+		return
+	}
+	if r.from, r.fromErr = d.jids.parse(r.msg.From.Value); r.fromErr != nil {
+		return
+	}
+	if r.to, r.toErr = d.jids.parse(r.msg.To.Value); r.toErr == nil {
+		r.facts = facts(div, r.to, r.s)
+	}
+}
+
+// settle decides a prepared request, or parks it until a lookup it needs is answered (a parked
+// request gets its own copy: pendingLookups.await). r may be reused once settle returns.
+func (d *Daemon) settle(r *request) {
+	div := r.div
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if v, ok := d.decided.get(div.Host, div.ID); ok {
@@ -36,39 +63,31 @@ func (d *Daemon) divert(div route.Divert) {
 		d.queueVerdict(div.Host, div.ID, v)
 		return
 	}
-	if d.pending.waiting(key) {
+	if d.pending.waiting(div.Host, div.ID) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}
-	// The synchronous path reuses one request and its parse storage; a parked request gets
-	// its own copy (pendingLookups.await).
-	r := &d.scratch
-	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: started}
-	if err := amp.ParseMessage(div.Message, &r.msg); err != nil {
-		d.refuseUnreadable(r, err)
+	switch {
+	case r.parseErr != nil:
+		d.refuseUnreadable(r, r.parseErr)
 		return
-	}
-	if !r.msg.IsRequest() {
+	case !r.msg.IsRequest():
 		// Not ours to judge (a reply or an error bounce): let it through untouched.
 		d.conclude(r, route.Deliver, nil, "none")
 		return
-	}
-	var err error
-	if r.from, err = d.jids.parse(r.msg.From.Value); err != nil {
-		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", err)
+	case r.fromErr != nil:
+		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", r.fromErr)
 		d.conclude(r, route.Discard, nil, "none")
 		return
-	}
-	if r.to, err = d.jids.parse(r.msg.To.Value); err != nil {
+	case r.toErr != nil:
 		// The server bounces a message to an invalid address itself.
 		d.log.Info("diverted message has an invalid recipient; letting the server bounce it", "route", div.ID, "to", r.msg.To.Value)
 		d.conclude(r, route.Deliver, nil, "none")
 		return
 	}
-	r.facts = facts(div, r.to, r.s)
 	auth, known := d.authorised(r)
 	if !known {
-		d.rosters.await(key, r) // decided when the roster arrives or the fetch times out
+		d.rosters.await(routeKey(div.Host, div.ID), r) // decided when the roster arrives or the fetch times out
 		return
 	}
 	d.decide(r, auth)

@@ -53,9 +53,12 @@ func newPendingLookups(d *Daemon) *pendingLookups {
 	}
 }
 
-// waiting reports whether the request with this route key is parked.
-func (p *pendingLookups) waiting(key string) bool {
-	_, ok := p.parked[key]
+// waiting reports whether the request of this route is parked.
+func (p *pendingLookups) waiting(host, id string) bool {
+	if len(p.parked) == 0 {
+		return false // the common case, without building the key
+	}
+	_, ok := p.parked[routeKey(host, id)]
 	return ok
 }
 
