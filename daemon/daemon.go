@@ -49,9 +49,9 @@ type Daemon struct {
 	queries    atomic.Uint64 // iq ids of ampd's own queries (rosters, disco#info)
 
 	requests sync.Pool // *request with parse storage, reused from divert to divert
-	jids     *jidCache // used by prepare, outside mu
 
 	mu       sync.Mutex // guards what follows: the state of requests being decided
+	jids     *jidCache
 	messages messageCounters
 	decided  *decidedRoutes
 	batches  verdictBatches  // verdicts decided and not yet sent

@@ -19,7 +19,7 @@ type request struct {
 	s        *settings
 	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
 
-	parseErr, fromErr, toErr error // what prepare could not read
+	parseErr error // why prepare could not read the inner message
 
 	owned      bool     // div.Message is ampd's own copy (parked requests outlive the read buffer)
 	authorised bool     // the §9 answer, once known
@@ -37,18 +37,11 @@ func (d *Daemon) divert(div route.Divert) {
 }
 
 // prepare does the part of a divert's work that needs none of the state guarded by d.mu:
-// parsing the inner message and its addresses. r's parse storage is reused.
+// parsing the inner message. r's parse storage is reused. (The addresses are parsed in settle:
+// that balances the work of the two goroutines best, and keeps the address cache on one.)
 func (d *Daemon) prepare(r *request, div route.Divert) {
 	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: d.now().UnixNano()}
-	if r.parseErr = amp.ParseMessage(div.Message, &r.msg); r.parseErr != nil || !r.msg.IsRequest() {
-		return
-	}
-	if r.from, r.fromErr = d.jids.parse(r.msg.From.Value); r.fromErr != nil {
-		return
-	}
-	if r.to, r.toErr = d.jids.parse(r.msg.To.Value); r.toErr == nil {
-		r.facts = facts(div, r.to, r.s)
-	}
+	r.parseErr = amp.ParseMessage(div.Message, &r.msg)
 }
 
 // settle decides a prepared request, or parks it until a lookup it needs is answered (a parked
@@ -67,24 +60,28 @@ func (d *Daemon) settle(r *request) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}
-	switch {
-	case r.parseErr != nil:
+	if r.parseErr != nil {
 		d.refuseUnreadable(r, r.parseErr)
 		return
-	case !r.msg.IsRequest():
+	}
+	if !r.msg.IsRequest() {
 		// Not ours to judge (a reply or an error bounce): let it through untouched.
 		d.conclude(r, route.Deliver, nil, "none")
 		return
-	case r.fromErr != nil:
-		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", r.fromErr)
+	}
+	var err error
+	if r.from, err = d.jids.parse(r.msg.From.Value); err != nil {
+		d.log.Warn("diverted message has an invalid sender; discarding it", "route", div.ID, "from", r.msg.From.Value, "err", err)
 		d.conclude(r, route.Discard, nil, "none")
 		return
-	case r.toErr != nil:
+	}
+	if r.to, err = d.jids.parse(r.msg.To.Value); err != nil {
 		// The server bounces a message to an invalid address itself.
 		d.log.Info("diverted message has an invalid recipient; letting the server bounce it", "route", div.ID, "to", r.msg.To.Value)
 		d.conclude(r, route.Deliver, nil, "none")
 		return
 	}
+	r.facts = facts(div, r.to, r.s)
 	auth, known := d.authorised(r)
 	if !known {
 		d.rosters.await(routeKey(div.Host, div.ID), r) // decided when the roster arrives or the fetch times out

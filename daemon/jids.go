@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"strings"
-	"sync"
 
 	"mellium.im/xmpp/jid"
 )
@@ -10,7 +9,6 @@ import (
 // jidCache remembers parsed addresses. PRECIS normalisation (jid.Parse) costs more than the
 // whole AMP decision, and the same senders and recipients write again and again.
 type jidCache struct {
-	mu      sync.Mutex // prepare runs on the component's reading goroutine, and on the handling one for Stanza
 	entries map[string]parsedJID
 	max     int
 }
@@ -25,10 +23,8 @@ func newJIDCache(max int) *jidCache {
 	return &jidCache{entries: make(map[string]parsedJID), max: max}
 }
 
-// parse returns s parsed.
+// parse returns s parsed. Not safe for concurrent use: called with d.mu held.
 func (c *jidCache) parse(s string) (parsedJID, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if p, ok := c.entries[s]; ok {
 		return p, nil
 	}

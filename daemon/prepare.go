@@ -6,8 +6,8 @@ import (
 )
 
 // The component calls Prepare on its reading goroutine and StanzaPrepared on its handling
-// goroutine (component.Preparer). A divert's parsing (the divert, the inner message, both
-// addresses) so runs in parallel with the decisions of the diverts read before it, and the
+// goroutine (component.Preparer). A divert's parsing (the divert and the inner message) so
+// runs in parallel with the decisions of the diverts read before it, and the
 // handling goroutine, which holds d.mu, only decides.
 
 // Prepare parses a divert into a request from the pool; anything else is left to Stanza.
