@@ -105,16 +105,37 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows [
 		return nil, err
 	}
 
-	measure := func(name string, withAMP bool) {
+	// Every measured run starts with empty offline storage, so that none pays for the
+	// messages its predecessors stored: on ejabberd (Mnesia) a stored message costs the server
+	// more CPU the more the recipient already has.
+	clearOffline := func() error {
+		if srv.clearOffline == nil {
+			return nil
+		}
+		if err := srv.clearOffline(); err != nil {
+			return fmt.Errorf("ampbench: emptying the offline storage: %w", err)
+		}
+		return nil
+	}
+	measure := func(name string, withAMP bool) error {
 		// Not counted: the first second of a new configuration is slower (connections warming
 		// up, first offline-storage writes) on every server.
 		b.measureFor(ctx, name+" warm-up", withAMP, 0, min(time.Second, o.duration), io.Discard)
+		if err := clearOffline(); err != nil {
+			return err
+		}
 		rows = append(rows, b.measure(ctx, name+" max", withAMP, 0, stderr))
 		if o.rate > 0 {
+			if err := clearOffline(); err != nil {
+				return err
+			}
 			rows = append(rows, b.measure(ctx, fmt.Sprintf("%s %d/s", name, o.rate), withAMP, o.rate, stderr))
 		}
+		return nil
 	}
-	measure("plain", false)
+	if err := measure("plain", false); err != nil {
+		return rows, err
+	}
 
 	f := newFloor(srv.componentAddr, srv.componentDomain, srv.secret, srv.host)
 	fctx, fstop := context.WithCancel(ctx)
@@ -123,7 +144,7 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows [
 	err = waitFor(ctx, 15*time.Second, f.client.Connected, "ampbench: the floor component did not connect")
 	if err == nil {
 		time.Sleep(200 * time.Millisecond) // let the module take the announcement
-		measure("floor", true)
+		err = measure("floor", true)
 	}
 	fstop()
 	<-fdone
@@ -138,8 +159,11 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows [
 	if err != nil {
 		return rows, err
 	}
-	measure("ampd", true)
+	err = measure("ampd", true)
 	stopAmpd()
+	if err != nil {
+		return rows, err
+	}
 	if n := b.late.Load(); n > 0 {
 		fmt.Fprintf(stderr, "%d messages arrived after their run had ended (counted as lost there)\n", n)
 	}

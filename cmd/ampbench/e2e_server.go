@@ -21,6 +21,9 @@ type e2eServer struct {
 	// pid returns the process whose CPU is the server's (0 when unknown): Prosody's Lua
 	// process, or ejabberd's Erlang VM (beam.smp).
 	pid func() int
+	// clearOffline empties the offline storage before a measured run, where storing costs
+	// more the fuller it is (ejabberd's Mnesia mod_offline); nil where it does not matter.
+	clearOffline func() error
 	// stop ends the server; logTail returns the end of its logs for failure messages.
 	stop    func() error
 	logTail func(lines int) string
@@ -89,7 +92,7 @@ func startEjabberd(ctx context.Context, o e2eServerOptions, log io.Writer) (*e2e
 	return &e2eServer{
 		kind: "ejabberd", host: srv.Host, c2sAddr: srv.C2SAddr,
 		componentAddr: srv.ComponentAddr, componentDomain: srv.ComponentDomain, secret: srv.Secret,
-		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail,
+		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail, clearOffline: srv.DeleteOfflineMessages,
 	}, nil
 }
 

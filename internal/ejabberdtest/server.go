@@ -319,6 +319,18 @@ func (s *Server) Deregister(user string) error {
 	return s.ctlRun("unregister", user, s.Host)
 }
 
+// DeleteOfflineMessages empties mod_offline's storage on every host: it
+// deletes every message stored before the call. (The Mnesia backend keeps
+// a user's messages in one disc_only_copies bag, so storing one costs more
+// the more that user already has; a benchmark empties it between runs.)
+func (s *Server) DeleteOfflineMessages() error {
+	// "delete_old_messages 0" deletes what was stored before the start of
+	// the node's current second: wait for the next one, so that it covers
+	// everything stored until now.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
+	return s.ctlRun("delete_old_messages", "0")
+}
+
 // LogTail returns the last n lines of the node's log followed by the last n
 // lines of what ejabberdctl printed, for failure messages.
 func (s *Server) LogTail(n int) string {
