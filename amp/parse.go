@@ -166,10 +166,10 @@ func (p *parser) finish(m *Message, el *Element) {
 }
 
 func (p *parser) messageAttrs(m *Message) error {
-	for it := p.s.Attrs(); it.Next(); {
-		a := it.Attr()
+	it := p.s.Attrs() // outside the loop: a per-iteration copy of it would cost a copy per attribute
+	for it.Next() {
 		var target int
-		switch string(a.Name) {
+		switch string(it.Name()) {
 		case "from":
 			target = tFrom
 		case "to":
@@ -183,7 +183,7 @@ func (p *parser) messageAttrs(m *Message) error {
 		default:
 			continue
 		}
-		if err := p.value(m, nil, target, &a); err != nil {
+		if err := p.value(m, nil, target, &it); err != nil {
 			return err
 		}
 	}
@@ -191,10 +191,10 @@ func (p *parser) messageAttrs(m *Message) error {
 }
 
 func (p *parser) ampAttrs(m *Message, el *Element) error {
-	for it := p.s.Attrs(); it.Next(); {
-		a := it.Attr()
+	it := p.s.Attrs() // outside the loop: a per-iteration copy of it would cost a copy per attribute
+	for it.Next() {
 		var target int
-		switch string(a.Name) {
+		switch string(it.Name()) {
 		case "status":
 			target = tStatus
 		case "per-hop":
@@ -206,7 +206,7 @@ func (p *parser) ampAttrs(m *Message, el *Element) error {
 		default:
 			continue
 		}
-		if err := p.value(m, el, target, &a); err != nil {
+		if err := p.value(m, el, target, &it); err != nil {
 			return err
 		}
 	}
@@ -216,10 +216,10 @@ func (p *parser) ampAttrs(m *Message, el *Element) error {
 // ruleAttrs reads the attributes of the last rule of el.
 func (p *parser) ruleAttrs(m *Message, el *Element) error {
 	base := tRules + 3*(len(el.Rules)-1)
-	for it := p.s.Attrs(); it.Next(); {
-		a := it.Attr()
+	it := p.s.Attrs() // outside the loop: a per-iteration copy of it would cost a copy per attribute
+	for it.Next() {
 		var target int
-		switch string(a.Name) {
+		switch string(it.Name()) {
 		case "action":
 			target = base
 		case "condition":
@@ -229,23 +229,28 @@ func (p *parser) ruleAttrs(m *Message, el *Element) error {
 		default:
 			continue
 		}
-		if err := p.value(m, el, target, &a); err != nil {
+		if err := p.value(m, el, target, &it); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// value sets the Attr target to a's value. A value without references waits in p.pend for
-// finish (as long as there is room); the others are unescaped into a string of their own.
-func (p *parser) value(m *Message, el *Element, target int, a *xmlscan.Attr) error {
-	if a.Plain() && p.npend < len(p.pend) {
-		vs := a.ValueStart()
-		p.pend[p.npend] = pending{target: int32(target), vs: int32(vs), ve: int32(vs + len(a.Value))}
+// value sets the Attr target to the value of the current attribute of it. A value without
+// references waits in p.pend for finish (as long as there is room); the others are unescaped
+// into a string of their own.
+//
+// It reads the attribute through the iterator's accessors rather than as an xmlscan.Attr:
+// that struct is built in memory and copied, and the copy stalls on the stores that built it.
+func (p *parser) value(m *Message, el *Element, target int, it *xmlscan.Attrs) error {
+	vs, ve := it.ValueRange()
+	if it.Plain() && p.npend < len(p.pend) {
+		pd := &p.pend[p.npend]
+		pd.target, pd.vs, pd.ve = int32(target), int32(vs), int32(ve)
 		p.npend++
 		return nil
 	}
-	v, err := a.Unescape(nil)
+	v, err := xmlscan.UnescapeAttr(nil, m.Raw[vs:ve])
 	if err != nil {
 		return err
 	}

@@ -37,21 +37,25 @@ func (a Attr) Local() []byte {
 //
 // It stores only offsets while iterating: a slice stored into the iterator from its own
 // fields would make escape analysis move the iterator, and what it points to, to the heap.
+//
+// Name, ValueRange and Plain answer for the current attribute without building an Attr, for
+// callers that look at many attributes and keep few.
 type Attrs struct {
 	doc  []byte    // the document, cut at the end of the attribute region
 	pos  int       // where lexing resumes, when list is nil
 	list *attrList // the attributes recorded while the tag was checked, or nil
 	next int       // the index of the next recorded attribute
-	cur  attrSpan
+	cur  attrSpan  // the current attribute, when list is nil
 }
 
 // Next advances to the next attribute and reports whether there is one.
 func (it *Attrs) Next() bool {
 	if it.list != nil {
+		// The recorded span is read in place (see span): copying it here, right after the
+		// tag's check wrote it, would stall on store forwarding.
 		if it.next >= it.list.n {
 			return false
 		}
-		it.cur = it.list.spans[it.next]
 		it.next++
 		return true
 	}
@@ -70,9 +74,40 @@ func (it *Attrs) Next() bool {
 	return true
 }
 
+// span returns where the current attribute is.
+func (it *Attrs) span() *attrSpan {
+	if it.list != nil && it.next > 0 {
+		return &it.list.spans[it.next-1]
+	}
+	return &it.cur
+}
+
+// Name returns the current attribute's qualified name as written (Attr().Name).
+func (it *Attrs) Name() []byte {
+	sp := it.span()
+	return it.doc[sp.start:sp.nameEnd:sp.nameEnd]
+}
+
+// ValueRange returns the offsets in the document of the current attribute's raw value,
+// between the quotes (Attr().Value).
+func (it *Attrs) ValueRange() (start, end int) {
+	sp := it.span()
+	return int(sp.valueStart), int(sp.valueEnd)
+}
+
+// Plain reports whether the current attribute's raw value is already its value
+// (Attr().Plain()).
+func (it *Attrs) Plain() bool {
+	sp := it.span()
+	if sp.known {
+		return sp.plain
+	}
+	return plainValue(it.doc[sp.valueStart:sp.valueEnd])
+}
+
 // Attr returns the current attribute.
 func (it *Attrs) Attr() Attr {
-	sp := &it.cur
+	sp := it.span()
 	start, nameEnd, vs, ve := int(sp.start), int(sp.nameEnd), int(sp.valueStart), int(sp.valueEnd)
 	a := Attr{Name: it.doc[start:nameEnd:nameEnd], Value: it.doc[vs:ve:ve], Start: start, End: ve + 1}
 	if sp.known {

@@ -89,7 +89,13 @@ func (a Attr) Plain() bool {
 	if a.plain != 0 {
 		return a.plain == plainYes
 	}
-	for _, c := range a.Value {
+	return plainValue(a.Value)
+}
+
+// plainValue reports whether the raw attribute value raw holds no reference and no white
+// space that attribute-value normalization would change.
+func plainValue(raw []byte) bool {
+	for _, c := range raw {
 		if c == '&' || c == '\t' || c == '\n' || c == '\r' {
 			return false
 		}

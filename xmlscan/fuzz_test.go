@@ -52,6 +52,8 @@ func FuzzParse(f *testing.F) {
 					a.End != b.End || a.Plain() != b.Plain() {
 					t.Fatalf("recorded %+v, lexed %+v", a, b)
 				}
+				checkAccessors(t, &recorded, a)
+				checkAccessors(t, &lexed, b)
 			}
 			if lexed.Next() {
 				t.Fatalf("the view lexes more attributes than recorded")
@@ -64,6 +66,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("xmlscan accepts what encoding/xml rejects: %q", doc)
 		}
 	})
+}
+
+// checkAccessors checks that the iterator's accessors agree with the Attr it gives.
+func checkAccessors(t *testing.T, it *Attrs, a Attr) {
+	t.Helper()
+	vs, ve := it.ValueRange()
+	if !bytes.Equal(it.Name(), a.Name) || vs != a.ValueStart() || ve != a.End-1 || it.Plain() != a.Plain() {
+		t.Fatalf("accessors %q %d-%d %v, Attr %+v", it.Name(), vs, ve, it.Plain(), a)
+	}
 }
 
 // describe gives an element's range and namespace.
