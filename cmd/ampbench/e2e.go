@@ -109,7 +109,7 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows [
 	// messages its predecessors stored: on ejabberd (Mnesia) a stored message costs the server
 	// more CPU the more the recipient already has.
 	clearOffline := func() error {
-		if srv.clearOffline == nil {
+		if srv.clearOffline == nil || o.offline == 0 || o.offlineEvery == 0 {
 			return nil
 		}
 		if err := srv.clearOffline(); err != nil {
