@@ -10,6 +10,16 @@
 // server sent (see package xmlstream), and Send writes the exact bytes it was
 // given.
 //
+// # Goroutines of a connection
+//
+// One goroutine reads and splits the stream; it copies the stanzas of each
+// read into a group and hands the group to a second goroutine that passes
+// them to the Handler, so that reading the next bytes and handling the last
+// ones use two cores. A Handler that is an Idler learns when a group ends
+// (ampd sends the group's verdicts then, in one message); one that is a
+// Preparer does part of each stanza's work on the reading goroutine. A third
+// goroutine writes what Send queued, one Write per drain of the queue.
+//
 // # Delivery guarantee of Send
 //
 // A stanza accepted by Send (nil error) stays in the outbound queue until a
