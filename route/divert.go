@@ -52,24 +52,29 @@ func ParseDivert(raw []byte) (Divert, error) {
 	for s.Next() {
 		switch {
 		case s.Depth() == 1 && s.IsStart():
-			for it := s.Attrs(); it.Next(); {
-				if a := it.Attr(); string(a.Name) == "from" {
-					d.Host = value(a)
+			// Attributes are read through the iterator's accessors, declared outside the loop:
+			// building an xmlscan.Attr, or a copy of the iterator per iteration, costs a
+			// struct copy each that stalls on the stores just made.
+			it := s.Attrs()
+			for it.Next() {
+				if string(it.Name()) == "from" {
+					d.Host = value(raw, &it)
 				}
 			}
 		case s.Depth() == 2 && s.IsStart() && s.Is(NS, "route"):
 			route = true
-			for it := s.Attrs(); it.Next(); {
-				a := it.Attr()
-				switch string(a.Name) {
+			it := s.Attrs()
+			for it.Next() {
+				vs, ve := it.ValueRange()
+				switch string(it.Name()) {
 				case "id":
-					d.ID = value(a)
+					d.ID = value(raw, &it)
 				case "origin":
-					origin = a.Value
+					origin = raw[vs:ve]
 				case "recipient":
-					recipient = a.Value
+					recipient = raw[vs:ve]
 				case "offline":
-					offline = a.Value
+					offline = raw[vs:ve]
 				}
 			}
 		case s.Depth() == 2 && s.Is(NSForward, "forwarded"):
@@ -145,12 +150,14 @@ func inForwardSeen(raw []byte) bool {
 	return ok
 }
 
-// value returns an attribute's unescaped value ("" when malformed), copying only once.
-func value(a xmlscan.Attr) string {
-	if a.Plain() {
-		return string(a.Value)
+// value returns the unescaped value of the current attribute of it, an iterator over raw ("" when
+// malformed), copying only once.
+func value(raw []byte, it *xmlscan.Attrs) string {
+	vs, ve := it.ValueRange()
+	if it.Plain() {
+		return string(raw[vs:ve])
 	}
-	v, err := a.Unescape(nil)
+	v, err := xmlscan.UnescapeAttr(nil, raw[vs:ve])
 	if err != nil {
 		return ""
 	}

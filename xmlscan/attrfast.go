@@ -1,6 +1,9 @@
 package xmlscan
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // fastAttr lexes and checks the attribute whose name starts at doc[i] when it is written the
 // common way: name='value' or name="value", no white space around '=', and a value of
@@ -34,19 +37,15 @@ func fastAttr(doc []byte, i int) (ne, vs, ve int) {
 }
 
 // valueStop returns the offset of the first byte from i that is not a plainValueByte, or
-// len(doc). Like ordinary, it tests eight bytes at a time.
+// len(doc). It tests eight bytes at a time (SWAR) and jumps to the first byte found.
 func valueStop(doc []byte, i int) int {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
 	for ; i+8 <= len(doc); i += 8 {
 		x := binary.LittleEndian.Uint64(doc[i:])
 		lt, amp, apos, quot := x^(ones*'<'), x^(ones*'&'), x^(ones*'\''), x^(ones*'"')
-		special := (x-ones*0x20)&^x | (lt-ones)&^lt | (amp-ones)&^amp | (apos-ones)&^apos |
-			(quot-ones)&^quot | x
-		if special&highs != 0 {
-			break
+		special := ((x-ones*0x20)&^x | (lt-ones)&^lt | (amp-ones)&^amp | (apos-ones)&^apos |
+			(quot-ones)&^quot | x) & highs
+		if special != 0 {
+			return i + firstMarked(special)
 		}
 	}
 	for i < len(doc) && plainValueByte[doc[i]] {
@@ -54,6 +53,19 @@ func valueStop(doc []byte, i int) int {
 	}
 	return i
 }
+
+// Constants of the eight-bytes-at-a-time (SWAR) searches. For a word x of eight bytes read in
+// little-endian order, (x-ones*c)&^x&highs marks the bytes below c, and with t = x^(ones*c),
+// (t-ones)&^t&highs marks the bytes equal to c. A borrow can also mark bytes after a marked
+// one, never before it: the first mark is always exact.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// firstMarked returns the index of the first byte (in memory order) marked in marks, which
+// is not zero.
+func firstMarked(marks uint64) int { return bits.TrailingZeros64(marks) / 8 }
 
 // plainValueByte marks the bytes a plain attribute value is made of in fastAttr: printable
 // ASCII (and DEL, an XML Char) but for the quotes, '<' and '&'.
