@@ -55,6 +55,7 @@ type Daemon struct {
 	messages messageCounters
 	decided  *decidedRoutes
 	batches  verdictBatches  // verdicts decided and not yet sent
+	replyBuf []byte          // scratch for building replies
 	pending  *pendingLookups // queries under way and the requests parked on them
 	rosters  *rosterCache
 	hops     *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)

@@ -169,19 +169,31 @@ func (d *Daemon) evaluate(r *request) {
 // reply builds the reply the sender is owed. A request from another server that carries the
 // original addresses stamped on its <amp/> (XEP-0079 §4.1) is answered to its from with those
 // addresses in the reply's <amp from to>.
+//
+// The reply is built in a scratch buffer and copied once at its size: building it in a fresh
+// slice grew it several times. Called with d.mu held.
 func (d *Daemon) reply(r *request, in resolver.Input, dec resolver.Decision) []byte {
+	buf := d.replyBuf[:0]
 	stamped := r.msg.Amp.From.Present || r.msg.Amp.To.Present
 	if r.div.Origin != route.OriginS2S || !stamped || dec.Err != nil || dec.Met < 0 || dec.Met >= len(r.msg.Amp.Rules) {
-		return resolver.Reply(in, dec, d.replyAddress(r.div.Host))
+		buf = resolver.AppendReply(buf, in, dec, d.replyAddress(r.div.Host))
+	} else {
+		from, to := r.msg.From, r.msg.To
+		if r.msg.Amp.From.Present {
+			from = r.msg.Amp.From
+		}
+		if r.msg.Amp.To.Present {
+			to = r.msg.Amp.To
+		}
+		buf = amp.AppendActionReplyStamped(buf, &r.msg, r.msg.Amp.Rules[dec.Met], d.replyAddress(r.div.Host), from, to)
 	}
-	from, to := r.msg.From, r.msg.To
-	if r.msg.Amp.From.Present {
-		from = r.msg.Amp.From
+	if cap(buf) <= maxBatchBytes {
+		d.replyBuf = buf // keep the scratch unless one huge reply grew it
 	}
-	if r.msg.Amp.To.Present {
-		to = r.msg.Amp.To
+	if len(buf) == 0 {
+		return nil
 	}
-	return amp.AppendActionReplyStamped(nil, &r.msg, r.msg.Amp.Rules[dec.Met], d.replyAddress(r.div.Host), from, to)
+	return slices.Clone(buf) // the decided-routes memory keeps it
 }
 
 // conclude sends the verdict, remembers it for re-diverts and records the outcome.
