@@ -67,7 +67,8 @@ type Options struct {
 	// ErlOptions are extra flags for the Erlang emulator, appended to
 	// ERL_OPTIONS (e.g. "+sbwt none" so that idle schedulers do not spin
 	// and the node's CPU time is its work). ejabberdctl sources its
-	// configuration with sh, so quotes, '$', '`' and '\' are refused.
+	// configuration with sh, so quotes, '$', '`', '\' and newlines are
+	// refused.
 	ErlOptions string
 }
 
