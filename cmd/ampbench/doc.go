@@ -8,11 +8,11 @@
 //     messages (docs/PROTOCOL.md) into an in-process ampd and matches the verdicts by route
 //     id. As fast as ampd takes them (bounded by -window messages in flight), or at -rate
 //     messages per second.
-//   - e2e: real c2s clients on a sandbox Prosody (internal/prosodytest) send messages to
-//     online and offline recipients, measured in one run three ways: plain (no AMP), AMP
+//   - e2e: real c2s clients on a sandbox Prosody or ejabberd (-server; internal/prosodytest,
+//     internal/ejabberdtest) send messages to online and offline recipients, measured in one run three ways: plain (no AMP), AMP
 //     through the floor component, and AMP through ampd; each at full speed and at -e2e-rate.
 //   - floor: the do-nothing stand-in component alone: it answers every divert at once with
-//     deliver. e2e uses it in-process; this mode connects it to any server for comparisons.
+//     deliver, batching the verdicts of the diverts it read together as ampd does. e2e uses it in-process; this mode connects it to any server for comparisons.
 //
 // The numbers and the commands that produce them are in docs/PERFORMANCE.md.
 package main
