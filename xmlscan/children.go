@@ -43,11 +43,14 @@ func (c *Children) Next() bool {
 	}
 	doc := c.doc[:c.innerEnd]
 	for c.pos < len(doc) {
-		k := bytes.IndexByte(doc[c.pos:], '<')
-		if k < 0 {
-			break
+		i := c.pos
+		if doc[i] != '<' { // text first (markup follows markup more often)
+			k := bytes.IndexByte(doc[i:], '<')
+			if k < 0 {
+				break
+			}
+			i += k
 		}
-		i := c.pos + k
 		var t tag
 		if err := scanTag(doc, i, false, &t, nil); err != nil {
 			c.err = err
@@ -90,11 +93,14 @@ func (c *Children) Err() error { return c.err }
 func skipContent(doc []byte, pos int) (innerEnd, end int, err error) {
 	depth := 1
 	for {
-		k := bytes.IndexByte(doc[pos:], '<')
-		if k < 0 {
-			return 0, 0, errAt(len(doc), "element not closed")
+		i := pos
+		if i >= len(doc) || doc[i] != '<' { // text first (markup follows markup more often)
+			k := bytes.IndexByte(doc[i:], '<')
+			if k < 0 {
+				return 0, 0, errAt(len(doc), "element not closed")
+			}
+			i += k
 		}
-		i := pos + k
 		var t tag
 		if err := scanTag(doc, i, false, &t, nil); err != nil {
 			return 0, 0, err
