@@ -22,33 +22,26 @@ func fastAttr(doc []byte, i int) (ne, vs, ve int) {
 		return 0, 0, -1
 	}
 	vs = ne + 2
-	for j := vs; ; j++ {
-		if j = valueStop(doc, j); j >= len(doc) {
-			return 0, 0, -1
-		}
-		switch doc[j] {
-		case q:
-			return ne, vs, j
-		case '\'', '"':
-			continue // the other quote is an ordinary byte of this value
-		}
+	if ve = valueStop(doc, vs, q); ve == len(doc) || doc[ve] != q {
 		return 0, 0, -1
 	}
+	return ne, vs, ve
 }
 
-// valueStop returns the offset of the first byte from i that is not a plainValueByte, or
-// len(doc). It tests eight bytes at a time (SWAR) and jumps to the first byte found.
-func valueStop(doc []byte, i int) int {
+// valueStop returns the offset of the first byte from i that is the quote q or not a
+// plainValueByte (the other quote is one), or len(doc). It tests eight bytes at a time
+// (SWAR) and jumps to the first byte found.
+func valueStop(doc []byte, i int, q byte) int {
+	qs := ones * uint64(q)
 	for ; i+8 <= len(doc); i += 8 {
 		x := binary.LittleEndian.Uint64(doc[i:])
-		lt, amp, apos, quot := x^(ones*'<'), x^(ones*'&'), x^(ones*'\''), x^(ones*'"')
-		special := ((x-ones*0x20)&^x | (lt-ones)&^lt | (amp-ones)&^amp | (apos-ones)&^apos |
-			(quot-ones)&^quot | x) & highs
+		lt, amp, quote := x^(ones*'<'), x^(ones*'&'), x^qs
+		special := ((x-ones*0x20)&^x | (lt-ones)&^lt | (amp-ones)&^amp | (quote-ones)&^quote | x) & highs
 		if special != 0 {
 			return i + firstMarked(special)
 		}
 	}
-	for i < len(doc) && plainValueByte[doc[i]] {
+	for i < len(doc) && doc[i] != q && plainValueByte[doc[i]] {
 		i++
 	}
 	return i
@@ -68,10 +61,10 @@ const (
 func firstMarked(marks uint64) int { return bits.TrailingZeros64(marks) / 8 }
 
 // plainValueByte marks the bytes a plain attribute value is made of in fastAttr: printable
-// ASCII (and DEL, an XML Char) but for the quotes, '<' and '&'.
+// ASCII (and DEL, an XML Char) but for '<' and '&'; the quote that opened the value ends it.
 var plainValueByte = func() (t [256]bool) {
 	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '<' && c != '&' && c != '\'' && c != '"'
+		t[c] = c != '<' && c != '&'
 	}
 	return t
 }()

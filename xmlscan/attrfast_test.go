@@ -1,6 +1,7 @@
 package xmlscan
 
 import (
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,6 +12,10 @@ import (
 // shortcuts and of the full paths they stand for is reached.
 var genTagBytes = rapid.StringOf(rapid.SampledFrom([]rune("ab:=='\"\"  \t<>&;/xlt#é\x01\x7f")))
 
+// genRest draws what follows an attribute: often nothing, so that values end near the end of
+// the document, where the byte-at-a-time tails of the eight-bytes-at-a-time searches run.
+var genRest = rapid.OneOf(rapid.Just(""), rapid.Just("/>"), genTagBytes)
+
 // fastAttr is only a shortcut: whenever it answers, the full lexing and checking of the
 // attribute (scanAttr, checkValue) gives the same extent and a plain value.
 func TestFastAttrAgreesWithFullCheck(t *testing.T) {
@@ -19,7 +24,7 @@ func TestFastAttrAgreesWithFullCheck(t *testing.T) {
 		doc := []byte(rapid.SampledFrom([]string{"a", "xml:lang", "p:q", "_1", "a:", "1"}).Draw(t, "name") +
 			rapid.SampledFrom([]string{"=", "=", " =", "= "}).Draw(t, "eq") + q +
 			rapid.StringOf(rapid.SampledFrom([]rune("abcdefgh-:/'\"<&;é\x01\t\x7f"))).Draw(t, "value") +
-			rapid.SampledFrom([]string{q, q, "", `'"`}).Draw(t, "close") + genTagBytes.Draw(t, "rest"))
+			rapid.SampledFrom([]string{q, q, "", `'"`}).Draw(t, "close") + genRest.Draw(t, "rest"))
 		ne, vs, ve := fastAttr(doc, 0)
 		if ve < 0 {
 			return
@@ -62,4 +67,36 @@ func TestClosesAgreesWithScanTag(t *testing.T) {
 			t.Fatalf("%q: closes ends at %d, scanTag %+v %v", doc, closed, tg, err)
 		}
 	})
+}
+
+// Every byte at every position of values up to 20 bytes, quoted both ways and followed by
+// nothing or by more of the tag: fastAttr answers only where the full path accepts a plain
+// value with the same extent, and answers wherever the value is ordinary printable ASCII.
+func TestFastAttrEveryByte(t *testing.T) {
+	for _, q := range []string{"'", `"`} {
+		for n := 1; n <= 20; n++ {
+			for pos := 0; pos < n; pos++ {
+				for c := 0; c < 256; c++ {
+					value := []byte(strings.Repeat("v", n))
+					value[pos] = byte(c)
+					for _, rest := range []string{"", "/>", " b='c'>"} {
+						doc := []byte("a=" + q + string(value) + q + rest)
+						ne, vs, ve := fastAttr(doc, 0)
+						wne, wvs, wve, msg := scanAttr(doc, 0)
+						plain, err := false, error(nil)
+						if msg == "" {
+							plain, err = checkValue(doc, wvs, wve)
+						}
+						ordinary := c >= 0x20 && c < 0x80 && c != '<' && c != '&'
+						switch {
+						case ve >= 0 && (msg != "" || err != nil || !plain || ne != wne || vs != wvs || ve != wve):
+							t.Fatalf("%q: fastAttr %d %d %d, full path %d %d %d %q %v %v", doc, ne, vs, ve, wne, wvs, wve, msg, err, plain)
+						case ve < 0 && ordinary && string(rune(c)) != q:
+							t.Fatalf("%q: fastAttr declines an ordinary value", doc)
+						}
+					}
+				}
+			}
+		}
+	}
 }
