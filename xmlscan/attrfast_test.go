@@ -1,6 +1,7 @@
 package xmlscan
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -94,6 +95,33 @@ func TestFastAttrEveryByte(t *testing.T) {
 						case ve < 0 && ordinary && string(rune(c)) != q:
 							t.Fatalf("%q: fastAttr declines an ordinary value", doc)
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// byteAt finds what bytes.IndexByte finds, from every start, in documents where the byte is
+// missing, or present once or twice at every position, among bytes on either side of it.
+func TestByteAt(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for _, fill := range []byte{'a', '\'' - 1, '\'' + 1, 0x80 ^ '\'', 0x81 ^ '\'', 0} {
+			for pos := -1; pos < n; pos++ {
+				doc := bytes.Repeat([]byte{fill}, n)
+				if pos >= 0 {
+					doc[pos] = '\''
+					if pos+3 < n {
+						doc[pos+3] = '\''
+					}
+				}
+				for from := 0; from <= n; from++ {
+					want := len(doc)
+					if k := bytes.IndexByte(doc[from:], '\''); k >= 0 {
+						want = from + k
+					}
+					if got := byteAt(doc, from, '\''); got != want {
+						t.Fatalf("byteAt(%q, %d) = %d, want %d", doc, from, got, want)
 					}
 				}
 			}

@@ -291,14 +291,31 @@ func skipAttrs(doc []byte, t *tag) error {
 			}
 			return nil
 		case '\'', '"':
-			n := bytes.IndexByte(doc[k+1:], c)
-			if n < 0 {
+			n := byteAt(doc, k+1, c)
+			if n == len(doc) {
 				return errAt(k, "unterminated attribute value")
 			}
-			k += 1 + n
+			k = n
 		}
 	}
 	return errAt(len(doc), "unexpected end of input in start tag")
+}
+
+// byteAt returns the offset of the first c in doc from i, or len(doc). It tests eight bytes at
+// a time, as valueStop does: for the short runs of attribute values, that beats the call to
+// bytes.IndexByte.
+func byteAt(doc []byte, i int, c byte) int {
+	cs := ones * uint64(c)
+	for ; i+8 <= len(doc); i += 8 {
+		t := binary.LittleEndian.Uint64(doc[i:]) ^ cs
+		if marks := (t - ones) &^ t & highs; marks != 0 {
+			return i + firstMarked(marks)
+		}
+	}
+	for i < len(doc) && doc[i] != c {
+		i++
+	}
+	return i
 }
 
 // tagDelimiter marks the bytes skipAttrs stops at: the end of the tag and the quotes. (A
