@@ -222,6 +222,15 @@ func (c *Conn) Send(raw string) error {
 	return err
 }
 
+// SendBytes is Send without the copy of a string conversion, for load
+// generators: raw may be reused once it returns.
+func (c *Conn) SendBytes(raw []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_, err := c.nc.Write(raw)
+	return err
+}
+
 // StreamError sends <stream:error> with the condition, closes the stream
 // and the connection.
 func (c *Conn) StreamError(condition string) error {
