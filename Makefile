@@ -40,7 +40,8 @@ fuzz: ## a short run of every fuzz target (FUZZTIME=10s each)
 	bash scripts/fuzz.sh $${FUZZTIME:-10s}
 
 bench: ## Go benchmarks and a short isolated ampbench (numbers go to docs/PERFORMANCE.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./amp ./resolver ./xmlstream ./xmlscan
+	$(GO) test -run '^$$' -bench . -benchmem ./amp ./resolver ./xmlstream ./xmlscan ./route
+	$(GO) test -run '^$$' -bench BenchmarkDivert -benchtime 200000x ./daemon
 	$(GO) test -run '^$$' -bench 'Apply|Resources' -benchmem ./presence
 	$(GO) test -run '^$$' -bench Table1M -benchtime 1x ./presence
 	$(GO) test -run XXX -bench 'Expiry100k|Recovery' -benchtime 1x ./held

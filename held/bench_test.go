@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -171,7 +172,8 @@ func (r *latenessRecorder) Reinject(_, key string, _ []byte) error {
 }
 
 // BenchmarkRecovery opens a store of 100k held messages and loads them into a manager
-// (what ampd does at start), and reports the size on disk per message.
+// (what ampd does at start), and reports the size on disk per message and the live heap the
+// manager keeps per held message (heap-bytes/msg: the message, its parse, its deadlines).
 func BenchmarkRecovery(b *testing.B) {
 	const n = 100_000
 	path, _ := fill(b, n, t0.Add(time.Hour), time.Minute)
@@ -179,17 +181,30 @@ func BenchmarkRecovery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var heap float64
 	for b.Loop() {
 		st, err := store.Open(path, store.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		before := liveHeap()
 		m, err := New(st, newFakeClock(t0), &counter{}, Options{})
 		if err != nil || m.Len() != n {
 			b.Fatalf("loaded %v, %v", m, err)
 		}
+		heap = float64(liveHeap()-before) / n
 		m.Close()
 		st.Close()
 	}
 	b.ReportMetric(float64(fi.Size())/n, "disk-bytes/msg")
+	b.ReportMetric(heap, "heap-bytes/msg")
+}
+
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
