@@ -33,6 +33,7 @@ type Client struct {
 	h         Handler
 	log       *slog.Logger
 	out       *queue
+	direct    directWriter // Flush's access to the connection, shared with the writer goroutine
 	connected atomic.Bool
 
 	mu      sync.Mutex

@@ -18,7 +18,9 @@
 // ones use two cores. A Handler that is an Idler learns when a group ends
 // (ampd sends the group's verdicts then, in one message); one that is a
 // Preparer does part of each stanza's work on the reading goroutine. A third
-// goroutine writes what Send queued, one Write per drain of the queue.
+// goroutine writes what Send queued, one Write per drain of the queue; Flush
+// lets a caller that has just queued a group of answers write them itself,
+// saving the hand-over to that goroutine.
 //
 // # Delivery guarantee of Send
 //

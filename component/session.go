@@ -45,11 +45,13 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	c.connected.Store(true)
 	sessionCtx, cancelSession := context.WithCancel(ctx)
 	writerDone := make(chan error, 1)
+	c.direct.attach(conn, dl, c.cfg.WriteTimeout)
 	go func() { writerDone <- c.writeLoop(sessionCtx, ctx, conn, dl) }()
 	c.h.Connected()
 	readErr := c.readLoop(sp, in)
 	cancelSession()
 	writeErr := <-writerDone
+	c.direct.detach()
 	c.connected.Store(false)
 
 	reason := readErr
@@ -116,12 +118,19 @@ func (c *Client) writeLoop(ctx, runCtx context.Context, conn net.Conn, dl *deadl
 	}
 	for {
 		if ctx.Err() == nil {
+			c.direct.mu.Lock() // one writer at a time: this loop or Flush
 			var n int
+			var err error
 			if batch, n = c.out.peek(batch[:0]); n > 0 {
-				if err := write(batch); err != nil {
-					return err // the batch stays queued for the next connection
+				if err = write(batch); err == nil {
+					c.out.drop(n)
 				}
-				c.out.drop(n)
+			}
+			c.direct.mu.Unlock()
+			if err != nil {
+				return err // the batch stays queued for the next connection
+			}
+			if n > 0 {
 				continue
 			}
 		}
@@ -137,12 +146,15 @@ func (c *Client) writeLoop(ctx, runCtx context.Context, conn net.Conn, dl *deadl
 				// server is waiting for), then close our stream; readLoop
 				// waits (at most closeGrace) for the server to close its.
 				dl.stop()
+				c.direct.mu.Lock()
 				if batch, n := c.out.peek(batch[:0]); n > 0 {
 					if _, err := conn.Write(batch); err == nil {
 						c.out.drop(n)
 					}
 				}
 				_, _ = io.WriteString(conn, streamClose)
+				c.direct.conn = nil // no Flush after our stream's end
+				c.direct.mu.Unlock()
 			}
 			return nil
 		}

@@ -36,11 +36,15 @@ func (h handler) Disconnected(err error) {
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
-// Idle sends the verdicts decided for the stanzas that arrived together, one message per host.
+// Idle sends the verdicts decided for the stanzas that arrived together, one message per host,
+// and writes them out from this goroutine (outside d.mu: a write may wait for the network).
 func (h handler) Idle() {
 	h.d.mu.Lock()
-	defer h.d.mu.Unlock()
 	h.d.flushVerdicts()
+	h.d.mu.Unlock()
+	if f, ok := h.d.out.(interface{ Flush() }); ok {
+		f.Flush()
+	}
 }
 
 func (h handler) Stanza(raw []byte) {
