@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"time"
 
@@ -28,6 +29,7 @@ type isolatedOptions struct {
 	batch      int // most diverts per write
 	mix        mixOptions
 	cpuprofile string
+	trace      string // execution trace of the measured run (go tool trace)
 }
 
 const benchSecret = "bench-secret"
@@ -104,6 +106,17 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 			return result{}, err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return result{}, err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return result{}, err
+		}
+		defer trace.Stop()
 	}
 	pctx, pstop := context.WithCancel(ctx)
 	go progress(pctx, out, name, c)
