@@ -56,6 +56,11 @@ end
 
 local MAX_PENDING = positive_integer_option("ampd_max_pending", 10000);
 local PENDING_TIMEOUT = positive_integer_option("ampd_pending_timeout", 60);
+-- How many re-inject keys are remembered, and for how long (seconds). The
+-- protocol asks for at least 10000 and 24 h: smaller values (for tests) let
+-- a late resend of ampd be routed twice.
+local REINJECTED_MAX = positive_integer_option("ampd_reinjected_max", 10000);
+local REINJECTED_MAX_AGE = positive_integer_option("ampd_reinjected_max_age", 24 * 60 * 60);
 local WHEN_DOWN = module:get_option_string("ampd_when_down", "bounce");
 if WHEN_DOWN ~= "bounce" and WHEN_DOWN ~= "pass" then
 	error("mod_ampd: option ampd_when_down must be \"bounce\" or \"pass\", got "..tostring(WHEN_DOWN));
@@ -81,9 +86,9 @@ local announced = nil;
 -- Keys of recently routed re-injects, so that a resend (ampd did not see the
 -- acknowledgement) is not routed twice: key -> time routed, plus the keys in
 -- routing order (oldest at reinjected_first) to drop the oldest first.
--- Bounded by count and by age; the protocol asks for at least 10000 and 24 h.
-local REINJECTED_MAX = 10000;
-local REINJECTED_TTL = 24 * 60 * 60;
+-- Bounded by count (REINJECTED_MAX) and by age (REINJECTED_MAX_AGE). A
+-- resend neither refreshes a key's time nor moves it in the order: the
+-- oldest routed key is the first dropped, however often it was resent.
 local reinjected = {};
 local reinjected_order = {};
 local reinjected_first, reinjected_last = 1, 0;
@@ -426,11 +431,11 @@ local function remember_reinjected(key, now)
 	end
 end
 
--- sweep_reinjected forgets keys older than REINJECTED_TTL; the order list is
--- oldest first, so it stops at the first younger one.
+-- sweep_reinjected forgets keys routed REINJECTED_MAX_AGE or more seconds
+-- ago; the order list is oldest first, so it stops at the first younger one.
 local function sweep_reinjected(now)
 	while reinjected_first <= reinjected_last
-		and now - reinjected[reinjected_order[reinjected_first]] >= REINJECTED_TTL do
+		and now - reinjected[reinjected_order[reinjected_first]] >= REINJECTED_MAX_AGE do
 		drop_oldest_reinjected();
 	end
 end
@@ -445,6 +450,9 @@ local function handle_reinject(reinject)
 	local inner = forwarded and forwarded:get_child("message", xmlns_client);
 	local key = reinject.attr.id;
 	if key == "" then key = nil; end
+	-- Sweep first, so that the age bound holds exactly, not a sweep interval late.
+	local now = os_time();
+	sweep_reinjected(now);
 	local action, reason = classify_reinject(inner, key, key and reinjected[key] ~= nil);
 	if action == "ignore" then
 		module:log("warn", "Ignoring reinject: %s", reason);
@@ -454,7 +462,7 @@ local function handle_reinject(reinject)
 		clean_client_ns(inner);
 		module:log("debug", "Re-injecting message %s from %s to %s: %s",
 			tostring(inner.attr.id), inner.attr.from, inner.attr.to, reason);
-		if key then remember_reinjected(key, os_time()); end
+		if key then remember_reinjected(key, now); end
 		post_guarded(inner, hosts[HOST]);
 	else
 		module:log("debug", "Not re-injecting message %s again: %s", tostring(inner.attr.id), reason);
@@ -624,5 +632,5 @@ function module.unload()
 	end
 end
 
-module:log("info", "mod_ampd ready: component %s, max %d retained, timeout %d s, when down: %s",
-	COMPONENT, MAX_PENDING, PENDING_TIMEOUT, WHEN_DOWN);
+module:log("info", "mod_ampd ready: component %s, max %d retained, timeout %d s, when down: %s; re-inject keys remembered: %d, for %d s",
+	COMPONENT, MAX_PENDING, PENDING_TIMEOUT, WHEN_DOWN, REINJECTED_MAX, REINJECTED_MAX_AGE);

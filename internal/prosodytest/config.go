@@ -90,6 +90,12 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 		if o.PendingTimeout > 0 {
 			w("\tampd_pending_timeout = %d", max(1, int(o.PendingTimeout.Seconds())))
 		}
+		if o.ReinjectedMax > 0 {
+			w("\tampd_reinjected_max = %d", o.ReinjectedMax)
+		}
+		if o.ReinjectedMaxAge > 0 {
+			w("\tampd_reinjected_max_age = %d", max(1, int(o.ReinjectedMaxAge.Seconds())))
+		}
 	}
 	if o.WithoutOffline {
 		w("\tmodules_disabled = { \"offline\" }")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLuaString(t *testing.T) {
@@ -35,6 +36,8 @@ func TestConfigFile(t *testing.T) {
 		WhenDown:         "pass",
 		MaxPending:       5,
 		PendingTimeout:   2500e6,
+		ReinjectedMax:    3,
+		ReinjectedMaxAge: 4 * time.Second,
 		WithoutOffline:   true,
 		ExtraHostConfig:  "\t-- extra host",
 		ExtraPluginPaths: []string{"testdata"},
@@ -49,6 +52,7 @@ func TestConfigFile(t *testing.T) {
 		`c2s_require_encryption = false`, `allow_unencrypted_plain_auth = true`,
 		`VirtualHost "localhost"`, `ampd_component = "amp.localhost"`, `ampd_when_down = "pass"`,
 		`ampd_max_pending = 5`, `ampd_pending_timeout = 2`, `modules_disabled = { "offline" }`,
+		`ampd_reinjected_max = 3`, `ampd_reinjected_max_age = 4`,
 		`privileged_entities = { ["amp.localhost"] = { presence = "managed_entity", roster = "get" } }`,
 		`Component "amp.localhost"`, `component_secret = "se\"cr\\et\n"`, "\t-- extra host",
 		filepath.Join(o.Dir, "prosody.log"),

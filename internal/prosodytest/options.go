@@ -47,6 +47,12 @@ type Options struct {
 	// PendingTimeout is ampd_pending_timeout, in whole seconds (0: the
 	// module's default, 60 s).
 	PendingTimeout time.Duration
+	// ReinjectedMax is ampd_reinjected_max, how many re-inject keys are
+	// remembered (0: the module's default, 10000).
+	ReinjectedMax int
+	// ReinjectedMaxAge is ampd_reinjected_max_age, how long a re-inject key
+	// is remembered, in whole seconds (0: the module's default, 24 h).
+	ReinjectedMaxAge time.Duration
 	// LogLevel is the lowest level written to the log file (default "debug").
 	LogLevel string
 }
