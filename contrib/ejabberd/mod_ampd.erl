@@ -59,11 +59,6 @@
 %% module: the loop guard that keeps it from being diverted again.
 -define(META_GUARD, ampd_routed).
 -define(EXPIRY_TICK_MS, 1000).
-%% Re-inject keys routed recently, so that ampd's resend of a re-inject whose
-%% acknowledgement it did not see is not routed twice. The protocol asks for
-%% at least 10000 keys and 24 h; past the count the oldest is dropped.
--define(REINJECTED_MAX, 10000).
--define(REINJECTED_TTL_MS, timer:hours(24)).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -98,13 +93,17 @@ depends(_Host, _Opts) ->
 mod_opt_type(component) -> econf:domain();
 mod_opt_type(when_down) -> econf:enum([bounce, pass]);
 mod_opt_type(max_pending) -> econf:pos_int();
-mod_opt_type(pending_timeout) -> econf:timeout(second).
+mod_opt_type(pending_timeout) -> econf:timeout(second);
+mod_opt_type(reinjected_max) -> econf:pos_int();
+mod_opt_type(reinjected_max_age) -> econf:timeout(second).
 
 mod_options(_Host) ->
     [{component, undefined},
      {when_down, bounce},
      {max_pending, 10000},
-     {pending_timeout, timer:seconds(60)}].
+     {pending_timeout, timer:seconds(60)},
+     {reinjected_max, 10000},
+     {reinjected_max_age, timer:hours(24)}].
 
 mod_doc() ->
     #{desc => [<<"Diverts XEP-0079 (AMP) messages to the ampd component.">>],
@@ -116,7 +115,12 @@ mod_doc() ->
 	       {max_pending, #{value => <<"Number">>,
 			       desc => <<"Most retained requests.">>}},
 	       {pending_timeout, #{value => <<"timeout()">>,
-				   desc => <<"Longest wait for a verdict.">>}}]}.
+				   desc => <<"Longest wait for a verdict.">>}},
+	       {reinjected_max, #{value => <<"Number">>,
+				  desc => <<"Most re-inject keys remembered.">>}},
+	       {reinjected_max_age, #{value => <<"timeout()">>,
+				      desc => <<"How long a re-inject key is "
+						"remembered.">>}}]}.
 
 %%%===================================================================
 %%% Per-host state: a gen_server owns two ETS tables so hooks running in
@@ -124,8 +128,13 @@ mod_doc() ->
 %%%===================================================================
 pending_table(Host) -> gen_mod:get_module_proc(Host, ampd_pending).
 status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
-%% {Key, Seq}: the re-inject keys routed, and {Seq, Key, Since}: the same in
-%% routing order (Seq is monotonic), oldest first, for dropping and expiring.
+%% Re-inject keys routed recently, so that ampd's resend of a re-inject whose
+%% acknowledgement it did not see is not routed twice: {Key, Seq}, and
+%% {Seq, Key, Since}, the same in routing order (Seq is monotonic), oldest
+%% first, for dropping and expiring. Bounded by count (reinjected_max) and by
+%% age (reinjected_max_age); the protocol asks for at least 10000 and 24 h.
+%% A resend neither refreshes a key nor moves it in the order: past the
+%% count the oldest routed key is dropped, however often it was resent.
 reinjected_table(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected).
 reinjected_order(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected_order).
 proc(Host) -> gen_mod:get_module_proc(Host, ?MODULE).
@@ -187,7 +196,7 @@ handle_cast(_Msg, Host) ->
 
 handle_info(expire, Host) ->
     expire_pending(Host),
-    expire_reinjected(Host, now_ms() - ?REINJECTED_TTL_MS),
+    expire_reinjected(Host),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     {noreply, Host};
 handle_info(_Info, Host) ->
@@ -564,13 +573,17 @@ reinject(Host, Key, Msg) ->
 
 %% -> new | repeat. The check and the insert are one step (insert_new), so
 %% that of two concurrent re-injects with one key only one is routed.
+%% Expired keys are forgotten first, so that the age bound holds exactly, not
+%% up to a tick late.
 remember_reinjected(Host, Key) ->
+    expire_reinjected(Host),
     Seq = erlang:unique_integer([monotonic, positive]),
     case ets:insert_new(reinjected_table(Host), {Key, Seq}) of
 	false -> repeat;
 	true ->
 	    ets:insert(reinjected_order(Host), {Seq, Key, now_ms()}),
-	    Excess = ets:info(reinjected_table(Host), size) - ?REINJECTED_MAX,
+	    Excess = ets:info(reinjected_table(Host), size)
+		- opt(Host, reinjected_max),
 	    drop_oldest_reinjected(Host, Excess),
 	    new
     end.
@@ -585,7 +598,10 @@ drop_oldest_reinjected(Host, N) when N > 0 ->
 drop_oldest_reinjected(_Host, _N) ->
     ok.
 
-%% Keys remembered since before Deadline are forgotten, oldest first.
+%% Keys routed more than reinjected_max_age ago are forgotten, oldest first.
+expire_reinjected(Host) ->
+    expire_reinjected(Host, now_ms() - opt(Host, reinjected_max_age)).
+
 expire_reinjected(Host, Deadline) ->
     Order = reinjected_order(Host),
     case ets:first(Order) of
@@ -601,7 +617,7 @@ expire_reinjected(Host, Deadline) ->
 
 forget_reinjected(Host, Seq) ->
     case ets:take(reinjected_order(Host), Seq) of
-	[{_, Key, _}] -> ets:delete(reinjected_table(Host), Key);
+	[{_, Key, _}] -> ets:delete_object(reinjected_table(Host), {Key, Seq});
 	[] -> ok
     end.
 

@@ -125,7 +125,10 @@ func ampdModuleConfig(o Options) string {
     when_down: %s
     max_pending: %d
     pending_timeout: %d
-`, o.ComponentDomain, o.WhenDown, o.MaxPending, int(o.PendingTimeout.Seconds()))
+    reinjected_max: %d
+    reinjected_max_age: %d
+`, o.ComponentDomain, o.WhenDown, o.MaxPending, int(o.PendingTimeout.Seconds()),
+		o.ReinjectedMax, int(o.ReinjectedMaxAge.Seconds()))
 }
 
 func indent(text, prefix string) string {

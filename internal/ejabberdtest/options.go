@@ -54,6 +54,13 @@ type Options struct {
 	// PendingTimeout is pending_timeout, in whole seconds (0: the module's
 	// default, 60 s; anything else at least 1 s).
 	PendingTimeout time.Duration
+	// ReinjectedMax is reinjected_max, how many re-inject keys are
+	// remembered (0: the module's default, 10000).
+	ReinjectedMax int
+	// ReinjectedMaxAge is reinjected_max_age, how long a re-inject key is
+	// remembered, in whole seconds (0: the module's default, 24 h; anything
+	// else at least 1 s).
+	ReinjectedMaxAge time.Duration
 	// LogLevel is ejabberd's loglevel (default "info"; "debug" logs every
 	// stanza).
 	LogLevel string
@@ -120,6 +127,15 @@ func (o Options) withDefaults() (Options, error) {
 		o.PendingTimeout = 60 * time.Second
 	case o.PendingTimeout < time.Second:
 		o.PendingTimeout = time.Second
+	}
+	if o.ReinjectedMax == 0 {
+		o.ReinjectedMax = 10000
+	}
+	switch {
+	case o.ReinjectedMaxAge == 0:
+		o.ReinjectedMaxAge = 24 * time.Hour
+	case o.ReinjectedMaxAge < time.Second:
+		o.ReinjectedMaxAge = time.Second
 	}
 	if strings.ContainsAny(o.ErlOptions, "\"'$`\\\n") {
 		return o, fmt.Errorf("ejabberdtest: ErlOptions %q: no quotes, '$', '`', '\\' or newlines", o.ErlOptions)

@@ -34,9 +34,10 @@ func (r *reinjector) send(key string) string {
 
 // expectDeliveries sends a fence, a re-inject under a key never used, and
 // checks that the messages c received up to the fence are exactly want then
-// the fence. The module routes re-injects in the order it reads them, so
-// anything routed before the fence reaches c before it; a short quiet wait
-// after the fence catches a stray late one.
+// the fence. The module routes a re-inject (hands it to c's session) before
+// acknowledging it, and send waits for every acknowledgement, so anything
+// routed before the fence reaches c before it; a short quiet wait after the
+// fence catches a stray late one.
 func (r *reinjector) expectDeliveries(c *c2stest.Client, want []string) {
 	r.t.Helper()
 	fence := r.send(fmt.Sprintf("fence%d", r.sends))

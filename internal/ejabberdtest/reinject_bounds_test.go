@@ -1,0 +1,115 @@
+package ejabberdtest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/route"
+)
+
+// reinjector sends keyed re-injects as ampd does and waits for each
+// acknowledgement. Every send carries an inner message with its own id,
+// KEY.N (N counts the sends), so that the recipient's deliveries show
+// exactly which sends the module routed.
+type reinjector struct {
+	t        *testing.T
+	s        *Server
+	stub     *stubComponent
+	from, to string
+	sends    int
+}
+
+// send re-injects under key, waits for the acknowledgement (routed or not,
+// every accepted reinject is acknowledged) and returns the inner message's id.
+func (r *reinjector) send(key string) string {
+	r.t.Helper()
+	r.sends++
+	id := fmt.Sprintf("%s.%d", key, r.sends)
+	r.stub.send(r.t, route.AppendReinject(nil, r.s.ComponentDomain, r.s.Host, key, releasedMessage(r.from, r.to, id)))
+	expectAck(r.t, r.stub, r.s, key)
+	return id
+}
+
+// expectDeliveries sends a fence, a re-inject under a key never used, and
+// checks that the messages c received up to the fence are exactly want then
+// the fence. The module routes a re-inject (hands it to c's session) before
+// acknowledging it, and send waits for every acknowledgement, so anything
+// routed before the fence reaches c before it; a short quiet wait after the
+// fence catches a stray late one.
+func (r *reinjector) expectDeliveries(c *c2stest.Client, want []string) {
+	r.t.Helper()
+	fence := r.send(fmt.Sprintf("fence%d", r.sends))
+	want = append(slices.Clone(want), fence)
+	isMessage := c2stest.Named("message")
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != fence {
+		m, err := c.Expect(ctxFor(r.t), isMessage)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		got = append(got, m.ID)
+	}
+	if !slices.Equal(got, want) {
+		r.t.Errorf("%s received %q; want %q", c.JID, got, want)
+	}
+	if err := c.ExpectNone(ctxFor(r.t), quiet, isMessage); err != nil {
+		r.t.Error(err)
+	}
+}
+
+// startReinjector starts a server with o, a stand-in component and bob
+// online, the recipient of the re-injected messages.
+func startReinjector(t *testing.T, o Options) (*reinjector, *c2stest.Client) {
+	t.Helper()
+	o.Users = map[string]string{"alice": "pw", "bob": "pw"}
+	s := startServer(t, o)
+	stub := connectComponent(t, s)
+	bob := client(t, s, "bob", "pw", "desk")
+	if err := bob.Presence(1); err != nil {
+		t.Fatal(err)
+	}
+	return &reinjector{t: t, s: s, stub: stub, from: "alice@" + s.Host + "/phone", to: "bob@" + s.Host}, bob
+}
+
+// reinjected_max bounds how many keys the module remembers; past it the
+// oldest routed key is dropped, and a resend under a dropped key is routed
+// again. That is the bound's consequence, why the protocol asks for at least
+// 10000: ampd must not resend a re-inject older than that many others.
+// A resend of a remembered key neither refreshes nor moves it: the order is
+// the order of routing.
+func TestReinjectCountBound(t *testing.T) {
+	r, bob := startReinjector(t, Options{ReinjectedMax: 3})
+	var want []string
+	for _, key := range []string{"k1", "k2", "k3", "k4", "k5"} {
+		want = append(want, r.send(key)) // each routed once; k1 and k2 dropped on the way
+	}
+	r.send("k5")                      // remembered: acknowledged only
+	r.send("k3")                      // the oldest remembered: acknowledged only
+	want = append(want, r.send("k1")) // dropped: routed again, and drops k3 (not refreshed by its resend)
+	want = append(want, r.send("k3")) // dropped: routed again, drops k4
+	r.send("k5")                      // still remembered: k5, k1, k3
+	r.expectDeliveries(bob, want)
+}
+
+// reinjected_max_age bounds how long the module remembers a key: a resend
+// before the age has passed is acknowledged only, a resend after it is routed
+// again. The module counts milliseconds and also expires keys once a second;
+// the margins below are those of the Prosody test, whose module counts whole
+// seconds.
+func TestReinjectAgeBound(t *testing.T) {
+	const maxAge = 3 * time.Second
+	r, bob := startReinjector(t, Options{ReinjectedMaxAge: maxAge})
+	start := time.Now()
+	want := []string{r.send("a")}
+	routed := time.Now() // the module routed it before acknowledging
+	r.send("a")
+	if elapsed := time.Since(start); elapsed >= maxAge-time.Second {
+		t.Skipf("two re-injects took %v; the check before the age needs them within %v", elapsed, maxAge-time.Second)
+	}
+	time.Sleep(time.Until(routed.Add(maxAge + 250*time.Millisecond)))
+	want = append(want, r.send("a"))
+	r.expectDeliveries(bob, want)
+}
