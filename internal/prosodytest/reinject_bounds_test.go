@@ -3,6 +3,7 @@ package prosodytest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,23 @@ func TestReinjectAgeBound(t *testing.T) {
 	time.Sleep(time.Until(routed.Add(maxAge + 250*time.Millisecond)))
 	want = append(want, r.send("a"))
 	r.expectDeliveries(bob, want)
+}
+
+// The re-inject bounds must be positive integers: the module refuses to load
+// otherwise, and says why in the log.
+func TestReinjectBoundsRefuseNonPositive(t *testing.T) {
+	for _, option := range []string{"ampd_reinjected_max = 0", "ampd_reinjected_max_age = -5", "ampd_reinjected_max = 2.5"} {
+		t.Run(option, func(t *testing.T) {
+			s := startSandbox(t, Options{ExtraHostConfig: "\t" + option})
+			name := strings.Fields(option)[0]
+			want := "mod_ampd: option " + name + " must be a positive integer"
+			deadline := time.Now().Add(testTimeout)
+			for !strings.Contains(s.LogTail(200), want) {
+				if time.Now().After(deadline) {
+					t.Fatalf("log lacks %q:\n%s", want, s.LogTail(40))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
 }
