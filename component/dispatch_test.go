@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ampd-xmpp/ampd/component/componenttest"
 )
 
 // idleRecorder is a Handler and Idler that logs every call in order and fails on overlap.
@@ -52,26 +54,33 @@ func (r *idleRecorder) snapshot() []string {
 	return append([]string(nil), r.events...)
 }
 
-// Stanzas that arrive together reach the Handler in order, one call at a time, each group
-// followed by Idle; when the server closes, every stanza read is handled before Disconnected.
-func TestDispatchOrderIdleAndDisconnect(t *testing.T) {
+// runClient runs a Client with handler h against a fake server until the test ends and
+// returns the server's side of its connection.
+func runClient(t *testing.T, h Handler) *componenttest.Conn {
+	t.Helper()
 	srv := startServer(t, "127.0.0.1:0", testSecret)
-	const n = 500
-	rec := &idleRecorder{t: t, seen: make(chan struct{}, n), gone: make(chan error, 1)}
 	cfg := testConfig(srv.Addr())
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	client := New(cfg, rec)
+	client := New(cfg, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- client.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-
 	actx, acancel := context.WithTimeout(context.Background(), eventually)
 	defer acancel()
 	conn, err := srv.Accept(actx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// Stanzas that arrive together reach the Handler in order, one call at a time, each group
+// followed by Idle; when the server closes, every stanza read is handled before Disconnected.
+func TestDispatchOrderIdleAndDisconnect(t *testing.T) {
+	const n = 500
+	rec := &idleRecorder{t: t, seen: make(chan struct{}, n), gone: make(chan error, 1)}
+	conn := runClient(t, rec)
 	var burst strings.Builder
 	want := make([]string, n)
 	for i := range n {
@@ -158,21 +167,8 @@ func (r *prepRecorder) StanzaPrepared(raw []byte, p any) {
 // (not reused, not moved) when StanzaPrepared gets them, also around a stanza larger than a
 // whole group.
 func TestDispatchPreparer(t *testing.T) {
-	srv := startServer(t, "127.0.0.1:0", testSecret)
 	rec := &prepRecorder{t: t, gone: make(chan struct{})}
-	cfg := testConfig(srv.Addr())
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	client := New(cfg, rec)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- client.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	actx, acancel := context.WithTimeout(context.Background(), eventually)
-	defer acancel()
-	conn, err := srv.Accept(actx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := runClient(t, rec)
 	var burst strings.Builder
 	var want []string
 	for i := range 400 {

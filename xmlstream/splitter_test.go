@@ -150,19 +150,8 @@ func splitAllAfter(hdr []byte, r io.Reader, maxStanza int) (Header, []string, er
 		return h, nil, err
 	}
 	s.max = maxStanza
-	var out []string
-	for {
-		el, err := s.Next()
-		var tl *TooLargeError
-		switch {
-		case errors.As(err, &tl):
-			out = append(out, "TOO LARGE "+tl.Name)
-		case err != nil:
-			return h, out, err
-		default:
-			out = append(out, string(el))
-		}
-	}
+	out, err := drain(s)
+	return h, out, err
 }
 
 func TestHeader(t *testing.T) {
