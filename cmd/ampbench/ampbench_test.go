@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -120,6 +121,27 @@ func TestIsolatedRunHasNoErrors(t *testing.T) {
 		if r.errors != 0 || r.messages != 3000 {
 			t.Errorf("rate %d: %d verdicts, %d errors (%s); want 3000 and 0", rate, r.messages, r.errors, r.note)
 		}
+	}
+}
+
+// The same against ampd as a process of its own (-ampd-bin), built from this checkout.
+func TestIsolatedRunAgainstAmpdProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the ampd binary; skipped under -short")
+	}
+	bin := filepath.Join(t.TempDir(), "ampd")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/ampd-xmpp/ampd/cmd/ampd").CombinedOutput(); err != nil {
+		t.Fatalf("building ampd: %v\n%s", err, out)
+	}
+	r, err := runIsolated(context.Background(), isolatedOptions{
+		duration: 10 * time.Second, count: 3000, window: 256, batch: 32, ampdBin: bin,
+		mix: mixOptions{templates: 200, recipients: 100, online: 0.5, seed: 1},
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.errors != 0 || r.messages != 3000 || !strings.Contains(r.note, "own process") {
+		t.Errorf("%d verdicts, %d errors (%s); want 3000 and 0 from ampd as its own process", r.messages, r.errors, r.note)
 	}
 }
 

@@ -30,6 +30,7 @@ type isolatedOptions struct {
 	mix        mixOptions
 	cpuprofile string
 	trace      string // execution trace of the measured run (go tool trace)
+	ampdBin    string // run this ampd binary as a process of its own instead of in-process
 }
 
 const benchSecret = "bench-secret"
@@ -74,14 +75,23 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	cfg.Privacy.PresencePolicy = config.PolicySameDomain
 	cfg.Store.Path = dir + "/ampd.db"
 	cfg.HTTP.Listen = ""
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New(prometheus.NewRegistry()), daemon.Options{})
-	if err != nil {
-		return result{}, err
+	var d *daemon.Daemon // nil when ampd runs as its own process
+	if o.ampdBin != "" {
+		stop, err := startAmpdProcess(ctx, o.ampdBin, dir, cfg)
+		if err != nil {
+			return result{}, err
+		}
+		defer stop()
+	} else {
+		d, err = daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New(prometheus.NewRegistry()), daemon.Options{})
+		if err != nil {
+			return result{}, err
+		}
+		dctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- d.Run(dctx) }()
+		defer func() { stop(); <-done }()
 	}
-	dctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(dctx) }()
-	defer func() { stop(); <-done }()
 
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := srv.Accept(actx)
@@ -139,10 +149,16 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 			tr.actions[actionDeliver].Load(), tr.actions[actionDiscard].Load(), tr.actions[actionHold].Load(),
 			lost, tr.mismatch.Load(), tr.unknown.Load(), server.discoAnswered.Load(), server.otherIQs.Load()),
 	}
+	if o.ampdBin != "" {
+		r.note += "; ampd as its own process"
+	}
 	return r, sendErr
 }
 
 // preload sends the presences of the online recipients and waits until ampd has them all.
+// preload sends the mix's presences. With an in-process ampd it also waits until they are in
+// its table; a separate process handles them before the calibration diverts sent after them
+// (one connection, handled in order).
 func preload(ctx context.Context, conn *componenttest.Conn, d *daemon.Daemon, presences []string) error {
 	var b []byte
 	for i, p := range presences {
@@ -153,6 +169,9 @@ func preload(ctx context.Context, conn *componenttest.Conn, d *daemon.Daemon, pr
 			}
 			b = b[:0]
 		}
+	}
+	if d == nil {
+		return nil
 	}
 	return waitFor(ctx, 30*time.Second, func() bool { return d.Presence().Len() >= len(presences) },
 		"ampbench: ampd did not take the preloaded presences")

@@ -34,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	online := fs.Float64("online", 0.5, "isolated: share of recipients with a preloaded presence")
 	cpuprofile := fs.String("cpuprofile", "", "isolated: write a CPU profile of the measured run to this file")
 	traceFile := fs.String("trace", "", "isolated: write an execution trace of the measured run to this file (keep -duration short)")
+	ampdBin := fs.String("ampd-bin", "", "isolated: run this ampd binary (make build: bin/ampd) as its own process instead of in-process")
 	server := fs.String("server", "prosody", "e2e: the sandbox server, prosody or ejabberd")
 	senders := fs.Int("senders", 8, "e2e: sending clients (as many online recipients)")
 	offline := fs.Int("offline", 4, "e2e: offline recipients")
@@ -55,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		r, err := runIsolated(ctx, isolatedOptions{
 			duration: *duration, count: *count, rate: *rate, window: *window, batch: *batch,
 			mix:        mixOptions{templates: *templates, recipients: *recipients, online: *online, seed: 1},
-			cpuprofile: *cpuprofile, trace: *traceFile,
+			cpuprofile: *cpuprofile, trace: *traceFile, ampdBin: *ampdBin,
 		}, stderr)
 		if err != nil {
 			return err
