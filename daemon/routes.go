@@ -27,7 +27,6 @@ type decidedRoutes struct {
 	slots map[uint64]uint32 // hash of (host, id) → index in ring
 	ring  []decidedEntry
 	next  int
-	seed  maphash.Seed
 	h     maphash.Hash
 }
 
@@ -38,8 +37,8 @@ type decidedEntry struct {
 }
 
 func newDecidedRoutes(capacity int) *decidedRoutes {
-	r := &decidedRoutes{slots: make(map[uint64]uint32, capacity), ring: make([]decidedEntry, capacity), seed: maphash.MakeSeed()}
-	r.h.SetSeed(r.seed)
+	r := &decidedRoutes{slots: make(map[uint64]uint32, capacity), ring: make([]decidedEntry, capacity)}
+	r.h.SetSeed(maphash.MakeSeed())
 	return r
 }
 
