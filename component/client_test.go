@@ -258,7 +258,7 @@ func TestOversizedStanzaDropped(t *testing.T) {
 	if got := receive(t, h.rec.stanzas, "stanza"); got != "<message id='small'/>" {
 		t.Errorf("got %q, want the small stanza", got)
 	}
-	if !strings.Contains(h.logs.String(), "larger than the limit") {
+	if !strings.Contains(h.logs.String(), "larger than component.max_stanza_bytes") {
 		t.Errorf("no warning logged:\n%s", h.logs)
 	}
 	if len(h.rec.disconnected) != 0 {

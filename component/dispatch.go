@@ -20,6 +20,15 @@ type Preparer interface {
 	StanzaPrepared(raw []byte, prepared any)
 }
 
+// OversizeHandler is implemented by a Handler that answers stanzas too large to read whole
+// instead of losing them (ampd answers an oversized divert at once, so the module does not
+// wait for a verdict that cannot come). Oversized is called in stream order, on the handling
+// goroutine like Stanza, with the stanza's first bytes (xmlstream.PrefixBytes at most): a
+// prefix, not well-formed XML. prefix is valid only during the call.
+type OversizeHandler interface {
+	Oversized(prefix []byte)
+}
+
 const (
 	// batchBytes: a group of stanzas is handed over once it holds this much, even when more
 	// has been read already, so that the handler starts early on a long burst.
@@ -37,6 +46,7 @@ type stanzaBatch struct {
 	buf      []byte
 	ends     []int
 	prepared []any // Prepare's result per stanza, when the Handler is a Preparer
+	cut      []int // indexes of the entries that are oversized stanzas' prefixes, ascending
 }
 
 // dispatcher hands the stanzas of one connection to the Handler on a goroutine of its own, so
@@ -44,8 +54,9 @@ type stanzaBatch struct {
 // Handler in the order they were read, one at a time.
 type dispatcher struct {
 	h    Handler
-	idle Idler    // nil when h does not gather output
-	prep Preparer // nil when h does all its work in Stanza
+	idle Idler           // nil when h does not gather output
+	prep Preparer        // nil when h does all its work in Stanza
+	over OversizeHandler // nil when h has no use for oversized stanzas
 	free chan *stanzaBatch
 	full chan *stanzaBatch
 	cur  *stanzaBatch // being filled by the reader
@@ -61,6 +72,7 @@ func startDispatcher(h Handler) *dispatcher {
 	}
 	d.idle, _ = h.(Idler)
 	d.prep, _ = h.(Preparer)
+	d.over, _ = h.(OversizeHandler)
 	for range batchesInFlight - 1 {
 		d.free <- newStanzaBatch()
 	}
@@ -72,7 +84,17 @@ func startDispatcher(h Handler) *dispatcher {
 func newStanzaBatch() *stanzaBatch { return &stanzaBatch{buf: make([]byte, 0, batchBytes)} }
 
 // add copies one stanza into the group being gathered and prepares it. Reader goroutine only.
-func (d *dispatcher) add(stanza []byte) {
+func (d *dispatcher) add(stanza []byte) { d.append(stanza, false) }
+
+// addOversized queues the prefix of a stanza that was too large, for an OversizeHandler, in
+// its place in the stream. Reader goroutine only; a no-op for other Handlers.
+func (d *dispatcher) addOversized(prefix []byte) {
+	if d.over != nil {
+		d.append(prefix, true)
+	}
+}
+
+func (d *dispatcher) append(stanza []byte, oversized bool) {
 	if cap(d.cur.buf)-len(d.cur.buf) < len(stanza) {
 		// Never grow a buffer holding prepared stanzas: what Prepare kept must stay in place.
 		d.handOver()
@@ -83,9 +105,16 @@ func (d *dispatcher) add(stanza []byte) {
 	start := len(d.cur.buf)
 	d.cur.buf = append(d.cur.buf, stanza...)
 	end := len(d.cur.buf)
+	if oversized {
+		d.cur.cut = append(d.cur.cut, len(d.cur.ends))
+	}
 	d.cur.ends = append(d.cur.ends, end)
 	if d.prep != nil {
-		d.cur.prepared = append(d.cur.prepared, d.prep.Prepare(d.cur.buf[start:end:end]))
+		var prepared any
+		if !oversized {
+			prepared = d.prep.Prepare(d.cur.buf[start:end:end])
+		}
+		d.cur.prepared = append(d.cur.prepared, prepared)
 	}
 	if end >= batchBytes {
 		d.handOver()
@@ -112,9 +141,12 @@ func (d *dispatcher) stop() {
 func (d *dispatcher) run() {
 	defer close(d.done)
 	for b := range d.full {
-		start := 0
+		start, cut := 0, b.cut
 		for i, end := range b.ends {
-			if d.prep != nil {
+			if len(cut) > 0 && cut[0] == i {
+				cut = cut[1:]
+				d.over.Oversized(b.buf[start:end:end])
+			} else if d.prep != nil {
 				d.prep.StanzaPrepared(b.buf[start:end:end], b.prepared[i])
 				b.prepared[i] = nil
 			} else {
@@ -128,7 +160,7 @@ func (d *dispatcher) run() {
 		if cap(b.buf) > batchBytes {
 			b.buf = make([]byte, 0, batchBytes) // one huge stanza: do not keep its buffer
 		}
-		b.buf, b.ends, b.prepared = b.buf[:0], b.ends[:0], b.prepared[:0]
+		b.buf, b.ends, b.prepared, b.cut = b.buf[:0], b.ends[:0], b.prepared[:0], b.cut[:0]
 		d.free <- b
 	}
 }

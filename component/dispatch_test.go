@@ -56,9 +56,18 @@ func (r *idleRecorder) snapshot() []string {
 // returns the server's side of its connection.
 func runClient(t *testing.T, h Handler) *componenttest.Conn {
 	t.Helper()
+	return runClientWith(t, h, nil)
+}
+
+// runClientWith is runClient with the Client's configuration changed by tweak first.
+func runClientWith(t *testing.T, h Handler, tweak func(*Config)) *componenttest.Conn {
+	t.Helper()
 	srv := startServer(t, "127.0.0.1:0", testSecret)
 	cfg := testConfig(srv.Addr())
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	client := New(cfg, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

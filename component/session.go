@@ -71,8 +71,8 @@ func (c *Client) connectOnce(ctx context.Context) error {
 
 // readLoop passes every stanza to the Handler until the stream ends, through a
 // dispatcher that handles them on a second goroutine; when it returns, the
-// Handler has seen every stanza read. An oversized stanza is dropped (the
-// splitter has already skipped it) and the connection goes on.
+// Handler has seen every stanza read. An oversized stanza has already been skipped by the
+// splitter: its first bytes go to an OversizeHandler, and the connection goes on.
 func (c *Client) readLoop(sp *xmlstream.Splitter, in *hookedReader) error {
 	disp := startDispatcher(c.h)
 	in.before = disp.handOver
@@ -85,7 +85,9 @@ func (c *Client) readLoop(sp *xmlstream.Splitter, in *hookedReader) error {
 		var tooLarge *xmlstream.TooLargeError
 		switch {
 		case errors.As(err, &tooLarge):
-			c.log.Warn("component: dropped a stanza larger than the limit", "element", tooLarge.Name, "limit_bytes", tooLarge.Limit)
+			c.log.Warn("component: skipped a stanza larger than component.max_stanza_bytes; raise it if this stanza was legitimate",
+				"element", tooLarge.Name, "limit_bytes", tooLarge.Limit, "answered", disp.over != nil)
+			disp.addOversized(tooLarge.Prefix)
 			continue
 		case errors.Is(err, io.EOF):
 			return ErrStreamClosed

@@ -38,7 +38,13 @@ func (e *SyntaxError) Is(target error) bool { return target == ErrNotWellFormed 
 type TooLargeError struct {
 	Name  string // qualified name of the top-level element, e.g. "message"
 	Limit int    // the configured limit in bytes
+	// Prefix is the element's first bytes as received (at most PrefixBytes, never more than
+	// Limit): enough to read the start tags of a stanza and of its first children.
+	Prefix []byte
 }
+
+// PrefixBytes is how much of an oversized element a TooLargeError keeps.
+const PrefixBytes = 8 << 10
 
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("xmlstream: <%s/> larger than %d bytes skipped", e.Name, e.Limit)

@@ -34,9 +34,10 @@ type Splitter struct {
 	nameEnds []int  // end offsets in names, one per recorded open element
 	stream   []byte // qualified name of the stream root, e.g. "stream:stream"
 
-	inElem     bool // a top-level element has started and not ended
-	skipping   bool // the current top-level element is too large and being discarded
-	headerMode bool // looking for the stream header rather than stanzas
+	inElem     bool   // a top-level element has started and not ended
+	skipping   bool   // the current top-level element is too large and being discarded
+	prefix     []byte // the first bytes of the element being skipped, for its TooLargeError
+	headerMode bool   // looking for the stream header rather than stanzas
 	sawDecl    bool
 	header     *Header
 	err        error // final error, returned by every later call
@@ -130,8 +131,11 @@ func (s *Splitter) Next() ([]byte, error) {
 		case evElement:
 			s.inElem = false
 			if s.skipping || s.pos-s.start > s.max {
+				if !s.skipping {
+					s.keepPrefix()
+				}
 				s.skipping = false
-				return nil, &TooLargeError{Name: string(s.names), Limit: s.max}
+				return nil, &TooLargeError{Name: string(s.names), Limit: s.max, Prefix: s.prefix}
 			}
 			return s.buf[s.start:s.pos], nil
 		case evStreamEnd:
@@ -148,11 +152,20 @@ func (s *Splitter) Next() ([]byte, error) {
 // startSkipping switches to discarding the current element: from now on only
 // its depth and its top-level name are tracked.
 func (s *Splitter) startSkipping() {
+	s.keepPrefix()
 	s.skipping = true
 	if len(s.nameEnds) > 0 {
 		s.nameEnds = s.nameEnds[:1]
 		s.names = s.names[:s.nameEnds[0]]
 	}
+}
+
+// keepPrefix copies the first PrefixBytes of the current element before its bytes are
+// discarded: the caller can still tell whose stanza it was (a divert's route id and sender
+// sit in its first few hundred bytes) and answer it instead of dropping it unseen.
+func (s *Splitter) keepPrefix() {
+	end := min(s.pos, s.start+PrefixBytes)
+	s.prefix = append([]byte(nil), s.buf[s.start:end]...)
 }
 
 // fill makes room in the buffer and reads at least one byte into it.
