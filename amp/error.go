@@ -1,5 +1,7 @@
 package amp
 
+import "strconv"
+
 // Error is a stanza-level AMP error. It is both a Go error value and the description of the
 // error reply sent to the original sender (amp-semantics §2, §5, §8).
 type Error struct {
@@ -95,4 +97,14 @@ func FailedRules(rule Rule) *Error {
 func NotWellFormed(detail string) *Error {
 	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
 		Text: "not-well-formed: " + detail}
+}
+
+// TooLarge is the error for a request too large for ampd to read (its limit is limitBytes, as
+// the server forwards the message): its rules cannot be honoured, so it is not delivered, and
+// the sender learns why and what to do. policy-violation is RFC 6120's condition for a stanza
+// over a size limit; it has no legacy code.
+func TooLarge(limitBytes int) *Error {
+	return &Error{Type: "modify", Condition: "policy-violation",
+		Text: "message too large for AMP processing (limit " + strconv.Itoa(limitBytes) +
+			" bytes as the server forwards it): send it shorter, or without AMP rules"}
 }

@@ -12,7 +12,7 @@ type Config struct {
 	Address        string // host:port of the server's component listener (required)
 	Domain         string // the component's JID domain, e.g. "amp.localhost" (required)
 	Secret         string // the shared secret of the component
-	MaxStanzaBytes int    // largest stanza accepted from the server; larger ones are dropped (default 256 KiB)
+	MaxStanzaBytes int    // largest stanza read from the server; the first bytes of a larger one go to an OversizeHandler (default DefaultMaxStanzaBytes)
 
 	KeepAlive        time.Duration // a single space is written after this long without writing (default 60 s)
 	DialTimeout      time.Duration // bound of one TCP connect (default 10 s)
@@ -32,7 +32,11 @@ type Config struct {
 
 // Defaults of Config, used for zero fields.
 const (
-	DefaultMaxStanzaBytes    = 256 << 10
+	// DefaultMaxStanzaBytes fits whatever the servers let in by default: their largest
+	// stanza limit is s2s's 512 KiB (Prosody's s2s_stanza_size_limit, ejabberd's example
+	// s2s max_stanza_size), and serialising a message for the divert can re-escape every
+	// ' or " of its text as &apos; or &quot; (6 bytes for 1), plus the divert's envelope.
+	DefaultMaxStanzaBytes    = 4 << 20
 	DefaultKeepAlive         = 60 * time.Second
 	DefaultDialTimeout       = 10 * time.Second
 	DefaultHandshakeTimeout  = 10 * time.Second

@@ -47,7 +47,7 @@ func TestDefaults(t *testing.T) {
 		key       string
 		got, want any
 	}{
-		{"component.max_stanza_bytes", d.Component.MaxStanzaBytes, 262144},
+		{"component.max_stanza_bytes", d.Component.MaxStanzaBytes, 4194304},
 		{"component.keepalive", d.Component.Keepalive, 60 * time.Second},
 		{"component.dial_timeout", d.Component.DialTimeout, 10 * time.Second},
 		{"component.handshake_timeout", d.Component.HandshakeTimeout, 10 * time.Second},

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/ampd-xmpp/ampd/component"
+)
 
 // Default returns the configuration with every default filled in. The required keys
 // (component.address, component.domain, component.secret or component.secret_file,
@@ -8,7 +12,7 @@ import "time"
 func Default() *Config {
 	return &Config{
 		Component: Component{
-			MaxStanzaBytes:   256 << 10,
+			MaxStanzaBytes:   component.DefaultMaxStanzaBytes,
 			Keepalive:        60 * time.Second,
 			DialTimeout:      10 * time.Second,
 			HandshakeTimeout: 10 * time.Second,

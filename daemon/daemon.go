@@ -34,6 +34,7 @@ type Daemon struct {
 	domain    string   // the component's domain
 	hosts     []string // the XMPP hosts served
 	replyFrom string   // config.ReplyFromServer or ReplyFromComponent
+	maxStanza int      // component.max_stanza_bytes: a divert over it is refused unread
 	now       func() time.Time
 
 	settings atomic.Pointer[settings]
@@ -81,6 +82,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		domain:    cfg.Component.Domain,
 		hosts:     slices.Clone(cfg.Server.Hosts),
 		replyFrom: cfg.Server.ReplyFrom,
+		maxStanza: cfg.Component.MaxStanzaBytes,
 		now:       opts.Now,
 		presence:  presence.NewTable(),
 		decided:   newDecidedRoutes(1 << 16),

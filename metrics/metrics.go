@@ -12,10 +12,11 @@ import "github.com/prometheus/client_golang/prometheus"
 var (
 	verdicts = []string{"deliver", "discard", "hold"}
 	actions  = []string{"notify", "alert", "error", "drop", "none"}
-	// The XEP-0079 error classes, plus "malformed" for an <amp/> that cannot be read at all.
+	// The XEP-0079 error classes, plus "malformed" for an <amp/> that cannot be read at all and
+	// "too-large" for a divert over component.max_stanza_bytes.
 	validationClasses = []string{
 		"unsupported-actions", "unsupported-conditions", "invalid-rules",
-		"missing-id", "empty-ruleset", "malformed",
+		"missing-id", "empty-ruleset", "malformed", "too-large",
 	}
 	replyKinds  = []string{"notify", "alert", "error", "validation", "service-unavailable"}
 	skipReasons = []string{"malformed", "oversized", "unexpected"}
@@ -29,8 +30,9 @@ type Metrics struct {
 	Messages *prometheus.CounterVec
 	// ValidationErrors counts requests refused at validation:
 	// ampd_validation_errors_total{class}, class "unsupported-actions",
-	// "unsupported-conditions", "invalid-rules", "missing-id", "empty-ruleset" or
-	// "malformed" (an <amp/> that cannot be read at all).
+	// "unsupported-conditions", "invalid-rules", "missing-id", "empty-ruleset",
+	// "malformed" (an <amp/> that cannot be read at all) or "too-large" (a divert over
+	// component.max_stanza_bytes, refused with policy-violation).
 	ValidationErrors *prometheus.CounterVec
 	// Replies counts reply stanzas sent to senders: ampd_replies_total{kind}, kind "notify",
 	// "alert", "error" (the error action), "validation" (the error for a failed validation)
@@ -49,7 +51,9 @@ type Metrics struct {
 	// ampd_processing_seconds.
 	Processing prometheus.Histogram
 	// StanzasSkipped counts stanzas from the server that ampd ignored:
-	// ampd_stanzas_skipped_total{reason}, reason "malformed", "oversized" or "unexpected".
+	// ampd_stanzas_skipped_total{reason}, reason "malformed", "oversized" (over
+	// component.max_stanza_bytes: not read; a divert among them is still answered) or
+	// "unexpected".
 	StanzasSkipped *prometheus.CounterVec
 	// DuplicateRoutes counts diverted requests whose ROUTE-ID was already being processed or
 	// decided (re-diverted after a reconnect): ampd_duplicate_routes_total.

@@ -13,7 +13,7 @@ func TestSeriesVisibleAtZero(t *testing.T) {
 	New(reg)
 	want := map[string]int{ // series per metric name before anything happened
 		"ampd_messages_total":                               3 * 5,
-		"ampd_validation_errors_total":                      6,
+		"ampd_validation_errors_total":                      7,
 		"ampd_replies_total":                                5,
 		"ampd_component_connected":                          1,
 		"ampd_component_reconnects_total":                   1,
@@ -79,6 +79,7 @@ ampd_validation_errors_total{class="empty-ruleset"} 0
 ampd_validation_errors_total{class="invalid-rules"} 0
 ampd_validation_errors_total{class="malformed"} 0
 ampd_validation_errors_total{class="missing-id"} 2
+ampd_validation_errors_total{class="too-large"} 0
 ampd_validation_errors_total{class="unsupported-actions"} 0
 ampd_validation_errors_total{class="unsupported-conditions"} 0
 `
