@@ -23,7 +23,7 @@ const (
 
 const (
 	// maxStanza is the largest element the client accepts from the server.
-	maxStanza = 1 << 20
+	maxStanza = 8 << 20
 	// maxBacklog bounds the stanzas kept after Expect skipped them; the
 	// oldest are forgotten first.
 	maxBacklog = 1024
