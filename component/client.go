@@ -38,6 +38,9 @@ type Client struct {
 
 	mu      sync.Mutex
 	lastErr error
+	// writing is closed when the current connection's writer goroutine has ended (nil while no
+	// connection is up): SendWait waits for room only while something can make it.
+	writing chan struct{}
 }
 
 // New returns a Client for cfg (zero fields take their defaults) that
@@ -54,6 +57,33 @@ func New(cfg Config, h Handler) *Client {
 // See the package documentation for the delivery guarantee.
 func (c *Client) Send(stanza []byte) error {
 	return c.out.push(stanza)
+}
+
+// SendWait is Send for a caller that can wait: while a connection is up and the queue is
+// full, it waits for the writer to make room instead of failing. A server that reads slowly
+// then slows down the caller — ampd's handling goroutine, the reader behind it, TCP behind
+// that — instead of making ampd drop answers, and memory stays bounded by the queue (a
+// stanza larger than the whole queue waits until the queue is empty, then goes alone).
+// Without a connection, or once the writer has ended, it fails with ErrQueueFull as Send
+// does: nothing would make room.
+func (c *Client) SendWait(stanza []byte) error {
+	for {
+		err := c.out.pushOr(stanza, true)
+		if !errors.Is(err, ErrQueueFull) {
+			return err
+		}
+		c.mu.Lock()
+		writing := c.writing
+		c.mu.Unlock()
+		if writing == nil {
+			return err
+		}
+		select {
+		case <-c.out.room:
+		case <-writing:
+			return err
+		}
+	}
 }
 
 // Connected reports whether a connection is currently authenticated: true

@@ -14,16 +14,21 @@ type queue struct {
 	bytes int
 	limit int
 	wake  chan struct{} // signalled (non-blocking) when items are added
+	room  chan struct{} // signalled (non-blocking) when items are written and dropped
 }
 
 func newQueue(limit int) *queue {
-	return &queue{limit: limit, wake: make(chan struct{}, 1)}
+	return &queue{limit: limit, wake: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
 // push copies stanza into the queue unless that would exceed the limit.
-func (q *queue) push(stanza []byte) error {
+func (q *queue) push(stanza []byte) error { return q.pushOr(stanza, false) }
+
+// pushOr is push that, when alone is set, also takes a stanza larger than the whole limit
+// into an empty queue: the queue then holds at most that one stanza.
+func (q *queue) pushOr(stanza []byte, alone bool) error {
 	q.mu.Lock()
-	if q.bytes+len(stanza) > q.limit {
+	if q.bytes+len(stanza) > q.limit && !(alone && q.bytes == 0) {
 		q.mu.Unlock()
 		return ErrQueueFull
 	}
@@ -64,6 +69,10 @@ func (q *queue) drop(n int) {
 	q.items = q.items[n:]
 	if len(q.items) == 0 {
 		q.items = q.items[:0:0] // let the backing array go after a burst
+	}
+	select {
+	case q.room <- struct{}{}:
+	default:
 	}
 }
 

@@ -46,7 +46,18 @@ func (c *Client) connectOnce(ctx context.Context) error {
 	sessionCtx, cancelSession := context.WithCancel(ctx)
 	writerDone := make(chan error, 1)
 	c.direct.attach(conn, dl, c.cfg.WriteTimeout)
-	go func() { writerDone <- c.writeLoop(sessionCtx, ctx, conn, dl) }()
+	writing := make(chan struct{})
+	c.mu.Lock()
+	c.writing = writing
+	c.mu.Unlock()
+	go func() {
+		err := c.writeLoop(sessionCtx, ctx, conn, dl)
+		c.mu.Lock()
+		c.writing = nil
+		c.mu.Unlock()
+		close(writing)
+		writerDone <- err
+	}()
 	c.h.Connected()
 	readErr := c.readLoop(sp, in)
 	cancelSession()

@@ -176,6 +176,23 @@ func (d *Daemon) announce(s *settings) {
 	}
 }
 
+// sendWaiting is send for verdicts: when the connection's queue is full it waits for room
+// (component.Client.SendWait), so that a server that reads slowly slows down ampd's reading
+// of its diverts instead of losing verdicts — the module would then hold those requests until
+// its pending timeout and bounce them. Called on the handling goroutine, with d.mu held: the
+// wait ends when the writer makes room or its connection ends (then re-diverts are answered
+// from the decided-routes memory).
+func (d *Daemon) sendWaiting(stanza []byte) {
+	w, ok := d.out.(interface{ SendWait([]byte) error })
+	if !ok {
+		d.send(stanza)
+		return
+	}
+	if err := w.SendWait(stanza); err != nil {
+		d.log.Warn("cannot queue verdicts for the server while the connection ends; the module diverts those requests again on reconnect", "err", err)
+	}
+}
+
 func (d *Daemon) send(stanza []byte) {
 	if err := d.out.Send(stanza); err != nil {
 		// The server module keeps the request and diverts it again, or bounces it when its

@@ -54,7 +54,7 @@ func (d *Daemon) sendBatch(b *hostBatch) {
 	m := route.AppendBatchOpen(d.batches.msg[:0], d.domain, b.host)
 	m = append(m, b.verdicts...)
 	m = route.AppendBatchClose(m)
-	d.send(m) // copies m
+	d.sendWaiting(m) // copies m
 	d.batches.msg = m
 	b.verdicts = b.verdicts[:0]
 	if cap(b.verdicts) > 4*maxBatchBytes {

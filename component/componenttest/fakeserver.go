@@ -181,12 +181,34 @@ type Conn struct {
 	polite  atomic.Bool
 	err     error // why reading ended; readable after done is closed
 	writeMu sync.Mutex
+	paused  sync.Mutex // held by StopReading: the reader waits on it before each stanza
+}
+
+// StopReading makes the server stop reading from the component (at most the stanza being
+// read still arrives) until ResumeReading: the component's writes then fill the socket
+// buffers and block, as with a server that has stalled.
+func (c *Conn) StopReading() { c.paused.Lock() }
+
+// ResumeReading undoes StopReading.
+func (c *Conn) ResumeReading() { c.paused.Unlock() }
+
+// SetReadBuffer sets the connection's socket receive buffer (SO_RCVBUF), which also ends the
+// kernel's tuning of it: on loopback that buffer grows to tens of MiB, which a test of a
+// stalled server would otherwise have to fill before the component notices.
+func (c *Conn) SetReadBuffer(bytes int) error {
+	tc, ok := c.nc.(*net.TCPConn)
+	if !ok {
+		return fmt.Errorf("componenttest: not a TCP connection")
+	}
+	return tc.SetReadBuffer(bytes)
 }
 
 func (c *Conn) read(sp *xmlstream.Splitter, onStanza func(*Conn, []byte)) {
 	defer close(c.done)
 	defer close(c.recv)
 	for {
+		c.paused.Lock()
+		c.paused.Unlock() // an empty critical section: it waits while StopReading holds the lock
 		el, err := sp.Next()
 		var tooLarge *xmlstream.TooLargeError
 		switch {
