@@ -66,7 +66,15 @@
 		  origin :: {c2s, pid()} | s2s,
 		  recipient :: local | unknown | remote | service,
 		  offline :: store | none,
-		  since :: integer()}).
+		  since :: integer(),
+		  %% kept while ampd was away, not diverted yet
+		  waiting = false :: boolean()}).
+
+%% A re-inject key routed on this node, kept on disc so that a restart between
+%% routing and ampd's seeing the acknowledgement does not route ampd's resend
+%% again. since is wall-clock milliseconds: it must mean the same after a restart.
+-record(ampd_reinjected, {id :: {binary(), binary()}, % {Host, Key}
+			  since :: integer()}).
 
 %%%===================================================================
 %%% gen_mod
@@ -92,6 +100,7 @@ depends(_Host, _Opts) ->
 
 mod_opt_type(component) -> econf:domain();
 mod_opt_type(when_down) -> econf:enum([bounce, pass]);
+mod_opt_type(down_grace) -> econf:non_neg_int();
 mod_opt_type(max_pending) -> econf:pos_int();
 mod_opt_type(pending_timeout) -> econf:timeout(second);
 mod_opt_type(reinjected_max) -> econf:pos_int();
@@ -100,6 +109,7 @@ mod_opt_type(reinjected_max_age) -> econf:timeout(second).
 mod_options(_Host) ->
     [{component, undefined},
      {when_down, bounce},
+     {down_grace, 20},
      {max_pending, 10000},
      {pending_timeout, timer:seconds(60)},
      {reinjected_max, 10000},
@@ -112,6 +122,11 @@ mod_doc() ->
 	       {when_down, #{value => <<"bounce | pass">>,
 			     desc => <<"What to do with AMP requests while ampd "
 				       "is down or the pending table is full.">>}},
+	       {down_grace, #{value => <<"Seconds">>,
+			      desc => <<"How long AMP requests are kept while "
+					"ampd is away, to be diverted when it is "
+					"back, before when_down applies (0: at "
+					"once).">>}},
 	       {max_pending, #{value => <<"Number">>,
 			       desc => <<"Most retained requests.">>}},
 	       {pending_timeout, #{value => <<"timeout()">>,
@@ -129,9 +144,10 @@ mod_doc() ->
 pending_table(Host) -> gen_mod:get_module_proc(Host, ampd_pending).
 status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
 %% Re-inject keys routed recently, so that ampd's resend of a re-inject whose
-%% acknowledgement it did not see is not routed twice: {Key, Seq}, and
-%% {Seq, Key, Since}, the same in routing order (Seq is monotonic), oldest
-%% first, for dropping and expiring. Bounded by count (reinjected_max) and by
+%% acknowledgement it did not see is not routed twice: {Key, Order}, and
+%% {Order, Key}, the same in routing order (Order is {wall-clock ms routed,
+%% a unique integer}), oldest first, for dropping and expiring. The keys are
+%% also in the Mnesia table ampd_reinjected, read back at start. Bounded by count (reinjected_max) and by
 %% age (reinjected_max_age); the protocol asks for at least 10000 and 24 h.
 %% A resend neither refreshes a key nor moves it in the order: past the
 %% count the oldest routed key is dropped, however often it was resent.
@@ -175,6 +191,8 @@ init([Host, Opts]) ->
     set_status(Host, route_prefix, Prefix),
     set_status(Host, route_counter, 0),
     set_status(Host, component_up, ejabberd_router:is_my_route(Component)),
+    set_status(Host, down_since, now_ms()),
+    load_reinjected(Host),
     add_hooks(Host),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     {ok, Host}.
@@ -190,6 +208,14 @@ handle_cast(component_connected, Host) ->
 handle_cast(component_disconnected, Host) ->
     set_status(Host, component_up, false),
     set_status(Host, features, []),
+    case status(Host, down_since, undefined) of
+	undefined -> set_status(Host, down_since, now_ms());
+	_ -> ok
+    end,
+    ?INFO_MSG("mod_ampd: ampd component ~ts disconnected; ~B requests stay "
+	      "retained, new ones are kept for ~B s",
+	      [component(Host), ets:info(pending_table(Host), size),
+	       opt(Host, down_grace)]),
     {noreply, Host};
 handle_cast(_Msg, Host) ->
     {noreply, Host}.
@@ -330,23 +356,37 @@ find_child(Name, NS, Els) ->
 to_xmlel(#xmlel{} = El) -> El;
 to_xmlel(El) -> xmpp:encode(El).
 
-%% -> diverted | bounced | pass
+%% -> diverted | retained | bounced | pass. While ampd is away, within the
+%% grace, a request is kept (retained) and diverted when ampd announces again.
 divert(Host, Msg, Origin) ->
     Full = ets:info(pending_table(Host), size) >= opt(Host, max_pending),
-    case component_up(Host) andalso not Full of
-	true ->
-	    {Recipient, Offline} = recipient_facts(Msg),
-	    {Id, Seq} = next_route_id(Host),
-	    Entry = #pending{id = Id, seq = Seq, packet = Msg,
-			     origin = Origin, recipient = Recipient,
-			     offline = Offline, since = now_ms()},
-	    ets:insert(pending_table(Host), Entry),
-	    send_divert(Host, Entry),
-	    diverted;
+    Up = component_up(Host),
+    case Full orelse not (Up orelse in_down_grace(Host)) of
 	false ->
+	    Entry = retain(Host, Msg, Origin, not Up),
+	    case Up of
+		true -> send_divert(Host, Entry), diverted;
+		false -> retained
+	    end;
+	true ->
 	    ?DEBUG("mod_ampd: ampd unavailable (pending table full: ~p)",
 		   [Full]),
 	    when_down(Host, Msg)
+    end.
+
+retain(Host, Msg, Origin, Waiting) ->
+    {Recipient, Offline} = recipient_facts(Msg),
+    {Id, Seq} = next_route_id(Host),
+    Entry = #pending{id = Id, seq = Seq, packet = Msg,
+		     origin = Origin, recipient = Recipient,
+		     offline = Offline, since = now_ms(), waiting = Waiting},
+    ets:insert(pending_table(Host), Entry),
+    Entry.
+
+in_down_grace(Host) ->
+    case status(Host, down_since, undefined) of
+	undefined -> false;
+	Since -> now_ms() - Since < timer:seconds(opt(Host, down_grace))
     end.
 
 when_down(Host, Msg) ->
@@ -420,12 +460,22 @@ send_divert(Host, #pending{id = Id, packet = Msg, origin = Origin,
 origin_name({c2s, _}) -> <<"c2s">>;
 origin_name(s2s) -> <<"s2s">>.
 
-%% Requests that waited too long are treated as if ampd were down.
+%% Requests that waited too long are treated as if ampd were down: those
+%% without a verdict in pending_timeout, and those kept while ampd is away
+%% once the grace is over.
 expire_pending(Host) ->
-    Deadline = now_ms() - opt(Host, pending_timeout),
+    Now = now_ms(),
+    Deadline = Now - opt(Host, pending_timeout),
+    Waited = case component_up(Host) of
+		 true -> [];
+		 false ->
+		     GraceDeadline = Now - timer:seconds(opt(Host, down_grace)),
+		     [{#pending{since = '$1', waiting = true, _ = '_'},
+		       [{'<', '$1', GraceDeadline}], ['$_']}]
+	     end,
     Expired = ets:select(pending_table(Host),
 			 [{#pending{since = '$1', _ = '_'},
-			   [{'<', '$1', Deadline}], ['$_']}]),
+			   [{'<', '$1', Deadline}], ['$_']} | Waited]),
     lists:foreach(
       fun(#pending{id = Id, packet = Msg, origin = Origin}) ->
 	      case ets:take(pending_table(Host), Id) of
@@ -487,6 +537,7 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
     Features = [fxml:get_tag_attr_s(<<"var">>, F)
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
     set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
+    set_status(Host, down_since, undefined),
     redivert_all(Host);
 handle_control(_Host, _El) ->
     ok.
@@ -577,16 +628,47 @@ reinject(Host, Key, Msg) ->
 %% up to a tick late.
 remember_reinjected(Host, Key) ->
     expire_reinjected(Host),
-    Seq = erlang:unique_integer([monotonic, positive]),
-    case ets:insert_new(reinjected_table(Host), {Key, Seq}) of
+    Since = wall_ms(),
+    case add_reinjected(Host, Key, Since) of
 	false -> repeat;
 	true ->
-	    ets:insert(reinjected_order(Host), {Seq, Key, now_ms()}),
+	    mnesia:dirty_write(#ampd_reinjected{id = {Host, Key}, since = Since}),
+	    new
+    end.
+
+%% Puts a key in memory (the caller stores it) -> false when it is known.
+add_reinjected(Host, Key, Since) ->
+    Order = {Since, erlang:unique_integer([monotonic, positive])},
+    case ets:insert_new(reinjected_table(Host), {Key, Order}) of
+	false -> false;
+	true ->
+	    ets:insert(reinjected_order(Host), {Order, Key}),
 	    Excess = ets:info(reinjected_table(Host), size)
 		- opt(Host, reinjected_max),
 	    drop_oldest_reinjected(Host, Excess),
-	    new
+	    true
     end.
+
+%% The keys a previous run stored, oldest first, within the bounds.
+load_reinjected(Host) ->
+    ejabberd_mnesia:create(?MODULE, ampd_reinjected,
+			   [{disc_copies, [node()]},
+			    {attributes, record_info(fields, ampd_reinjected)}]),
+    Stored = mnesia:dirty_select(
+	       ampd_reinjected,
+	       [{#ampd_reinjected{id = {Host, '$1'}, since = '$2'}, [],
+		 [{{'$2', '$1'}}]}]),
+    lists:foreach(fun({Since, Key}) -> add_reinjected(Host, Key, Since) end,
+		  lists:sort(Stored)),
+    expire_reinjected(Host), % what the bounds drop is deleted from the table too
+    Kept = ets:info(reinjected_table(Host), size),
+    case Stored of
+	[] -> ok;
+	_ -> ?INFO_MSG("mod_ampd: loaded ~B re-inject keys for ~ts; ~B kept "
+		       "within the bounds", [length(Stored), Host, Kept])
+    end.
+
+wall_ms() -> erlang:system_time(millisecond).
 
 drop_oldest_reinjected(Host, N) when N > 0 ->
     case ets:first(reinjected_order(Host)) of
@@ -600,24 +682,21 @@ drop_oldest_reinjected(_Host, _N) ->
 
 %% Keys routed more than reinjected_max_age ago are forgotten, oldest first.
 expire_reinjected(Host) ->
-    expire_reinjected(Host, now_ms() - opt(Host, reinjected_max_age)).
+    expire_reinjected(Host, wall_ms() - opt(Host, reinjected_max_age)).
 
 expire_reinjected(Host, Deadline) ->
-    Order = reinjected_order(Host),
-    case ets:first(Order) of
-	'$end_of_table' -> ok;
-	Seq ->
-	    case ets:lookup(Order, Seq) of
-		[{_, _, Since}] when Since < Deadline ->
-		    forget_reinjected(Host, Seq),
-		    expire_reinjected(Host, Deadline);
-		_ -> ok
-	    end
+    case ets:first(reinjected_order(Host)) of
+	{Since, _} = Order when Since < Deadline ->
+	    forget_reinjected(Host, Order),
+	    expire_reinjected(Host, Deadline);
+	_ -> ok
     end.
 
-forget_reinjected(Host, Seq) ->
-    case ets:take(reinjected_order(Host), Seq) of
-	[{_, Key, _}] -> ets:delete_object(reinjected_table(Host), {Key, Seq});
+forget_reinjected(Host, Order) ->
+    case ets:take(reinjected_order(Host), Order) of
+	[{_, Key}] ->
+	    ets:delete_object(reinjected_table(Host), {Key, Order}),
+	    mnesia:dirty_delete(ampd_reinjected, {Host, Key});
 	[] -> ok
     end.
 
@@ -712,7 +791,14 @@ c2s_handle_info(State, _Info) ->
 %% In the order they arrived, as ampd would have seen them the first time.
 redivert_all(Host) ->
     Entries = lists:keysort(#pending.seq, ets:tab2list(pending_table(Host))),
-    lists:foreach(fun(Entry) -> send_divert(Host, Entry) end, Entries).
+    lists:foreach(
+      fun(#pending{waiting = true} = Entry) ->
+	      Diverted = Entry#pending{waiting = false},
+	      ets:insert(pending_table(Host), Diverted),
+	      send_divert(Host, Diverted);
+	 (Entry) ->
+	      send_divert(Host, Entry)
+      end, Entries).
 
 %%%===================================================================
 %%% Advertising what ampd announced

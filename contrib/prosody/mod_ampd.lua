@@ -61,6 +61,14 @@ local PENDING_TIMEOUT = positive_integer_option("ampd_pending_timeout", 60);
 -- a late resend of ampd be routed twice.
 local REINJECTED_MAX = positive_integer_option("ampd_reinjected_max", 10000);
 local REINJECTED_MAX_AGE = positive_integer_option("ampd_reinjected_max_age", 24 * 60 * 60);
+-- How long (seconds) AMP requests are kept while ampd is not connected, to be
+-- diverted when it is back, before ampd_when_down applies: a restart of ampd,
+-- an upgrade or a standby taking over is then invisible to senders. 0 applies
+-- ampd_when_down at once.
+local DOWN_GRACE = module:get_option_number("ampd_down_grace", 20);
+if not DOWN_GRACE or DOWN_GRACE < 0 or DOWN_GRACE ~= math_floor(DOWN_GRACE) then
+	error("mod_ampd: option ampd_down_grace must be a whole number of seconds, 0 or more, got "..tostring(module:get_option("ampd_down_grace")));
+end
 local WHEN_DOWN = module:get_option_string("ampd_when_down", "bounce");
 if WHEN_DOWN ~= "bounce" and WHEN_DOWN ~= "pass" then
 	error("mod_ampd: option ampd_when_down must be \"bounce\" or \"pass\", got "..tostring(WHEN_DOWN));
@@ -83,6 +91,10 @@ local being_posted = setmetatable({}, { __mode = "k" });
 -- The features ampd announced on its current connection, nil when none.
 local announced = nil;
 
+-- Since when ampd has been away (os_time), nil while it is connected and has
+-- announced. The module starts with ampd away.
+local down_since = os_time();
+
 -- Keys of recently routed re-injects, so that a resend (ampd did not see the
 -- acknowledgement) is not routed twice: key -> time routed, plus the keys in
 -- routing order (oldest at reinjected_first) to drop the oldest first.
@@ -92,6 +104,11 @@ local announced = nil;
 local reinjected = {};
 local reinjected_order = {};
 local reinjected_first, reinjected_last = 1, 0;
+-- The keys are also in the host's storage, one record per key, so that a
+-- server restarted between routing a re-inject and ampd's receiving the
+-- acknowledgement still knows the key: ampd's resend is then acknowledged,
+-- not routed a second time.
+local reinjected_store = module:open_store("ampd_reinjected");
 
 -- The component ------------------------------------------------------------
 
@@ -123,11 +140,12 @@ end
 -- arguments, except classify_recipient, which reads the host and account tables.
 
 -- classify_request says what to do with a message seen by a divert hook:
--- "divert", "ignore" (not ours), "bounce" or "pass" (ampd cannot take it),
--- with the reason for the log, and the <amp/> element of a request. It runs
--- for every message the server routes: the cheap checks come first, and
--- connected is a function so that only AMP requests pay for the look-up.
-local function classify_request(stanza, origin_kind, connected, retained)
+-- "divert", "retain" (ampd is away, within the grace: keep it for when it is
+-- back), "ignore" (not ours), "bounce" or "pass" (ampd cannot take it), with
+-- the reason for the log, and the <amp/> element of a request. It runs for
+-- every message the server routes: the cheap checks come first, and
+-- connected and in_grace are functions so that only AMP requests pay for them.
+local function classify_request(stanza, origin_kind, connected, retained, in_grace)
 	if stanza.attr.type == "error" then
 		return "ignore", "error message";
 	end
@@ -141,11 +159,14 @@ local function classify_request(stanza, origin_kind, connected, retained)
 	if origin_kind == nil then
 		return "ignore", "not from a local client or a remote server";
 	end
-	if not connected() then
-		return WHEN_DOWN, "ampd is not connected", amp;
-	end
 	if retained >= MAX_PENDING then
 		return WHEN_DOWN, "retained table full", amp;
+	end
+	if not connected() then
+		if in_grace() then
+			return "retain", "ampd is away: kept until it is back", amp;
+		end
+		return WHEN_DOWN, "ampd is not connected", amp;
 	end
 	return "divert", "amp request", amp;
 end
@@ -335,11 +356,15 @@ local function origin_kind_of(origin, hook_kind)
 	return nil;
 end
 
+local function in_down_grace()
+	return down_since ~= nil and os_time() - down_since < DOWN_GRACE;
+end
+
 local function on_message(event, hook_kind)
 	local stanza, origin = event.stanza, event.origin;
 	if being_posted[stanza] then return nil; end -- posted by mod_ampd itself
 	local origin_kind = origin_kind_of(origin, hook_kind);
-	local action, reason, amp = classify_request(stanza, origin_kind, component_connected, pending_count);
+	local action, reason, amp = classify_request(stanza, origin_kind, component_connected, pending_count, in_down_grace);
 	if action == "ignore" then return nil; end
 	if action == "pass" then
 		module:log("warn", "AMP request from %s passed through unprocessed: %s (%d retained)",
@@ -357,6 +382,12 @@ local function on_message(event, hook_kind)
 		stanza.attr.to = jid_bare(stanza.attr.from);
 	end
 	local route_id, entry = retain(stanza, amp, origin, origin_kind);
+	if action == "retain" then
+		entry.waiting = true; -- diverted when ampd announces again, or answered after the grace
+		module:log("debug", "Keeping AMP request %s from %s as %s: %s (%d retained)",
+			tostring(stanza.attr.id), stanza.attr.from, route_id, reason, pending_count);
+		return true;
+	end
 	module:log("debug", "Diverting AMP request %s from %s to %s as %s (%s, %s; %d retained)",
 		tostring(stanza.attr.id), stanza.attr.from, stanza.attr.to, route_id,
 		entry.recipient, entry.offline, pending_count);
@@ -420,14 +451,25 @@ local function drop_oldest_reinjected()
 	reinjected_order[reinjected_first] = nil;
 	reinjected_first = reinjected_first + 1;
 	reinjected[key] = nil;
+	reinjected_store:set(key, nil);
 end
 
-local function remember_reinjected(key, now)
-	reinjected[key] = now;
+-- add_reinjected puts a key in memory, newest last; the store is the caller's.
+local function add_reinjected(key, time)
+	reinjected[key] = time;
 	reinjected_last = reinjected_last + 1;
 	reinjected_order[reinjected_last] = key;
 	if reinjected_last - reinjected_first + 1 > REINJECTED_MAX then
 		drop_oldest_reinjected();
+	end
+end
+
+local function remember_reinjected(key, now)
+	add_reinjected(key, now);
+	-- seq keeps the routing order of keys stored within one second.
+	local ok, err = reinjected_store:set(key, { time = now, seq = reinjected_last });
+	if not ok then
+		module:log("error", "Cannot store re-inject key %s (%s): a server restart before ampd sees its acknowledgement would route the message again; check the storage", key, tostring(err));
 	end
 end
 
@@ -439,6 +481,35 @@ local function sweep_reinjected(now)
 		drop_oldest_reinjected();
 	end
 end
+
+-- load_reinjected reads the keys a previous run of the server stored, oldest
+-- first, within the bounds.
+local function load_reinjected()
+	if not reinjected_store.users then
+		module:log("warn", "The storage of this host cannot list records: re-inject keys do not survive a restart, and a restart while ampd re-sends a held message may deliver it twice. Use internal or sql storage.");
+		return;
+	end
+	local loaded = {};
+	for key in reinjected_store:users() do
+		local data = reinjected_store:get(key);
+		if data and data.time then
+			loaded[#loaded+1] = { key = key, time = data.time, seq = data.seq or 0 };
+		end
+	end
+	t_sort(loaded, function (a, b)
+		if a.time ~= b.time then return a.time < b.time; end
+		return a.seq < b.seq;
+	end);
+	for _, item in ipairs(loaded) do
+		add_reinjected(item.key, item.time);
+	end
+	sweep_reinjected(os_time());
+	if #loaded > 0 then
+		module:log("info", "Loaded %d re-inject keys from storage; %d kept within the bounds", #loaded, reinjected_last - reinjected_first + 1);
+	end
+end
+
+load_reinjected();
 
 local function reinjected_ack(key)
 	return st.message({ from = HOST, to = COMPONENT })
@@ -499,9 +570,11 @@ local function handle_announce(announce)
 		end
 	end
 	announced = features;
+	down_since = nil;
 	local list = sorted_pending();
 	module:log("info", "ampd announced %d features; re-diverting %d retained requests", #features, #list);
 	for _, item in ipairs(list) do
+		item.entry.waiting = nil;
 		send_to_component(divert_bytes(item.route_id, item.entry));
 	end
 end
@@ -560,9 +633,10 @@ local function on_component_authenticated()
 end
 
 local function on_component_disconnected(event)
-	module:log("info", "ampd component %s disconnected (%s); %d requests stay retained",
-		COMPONENT, tostring(event and event.reason), pending_count);
+	module:log("info", "ampd component %s disconnected (%s); %d requests stay retained, new ones are kept for %d s",
+		COMPONENT, tostring(event and event.reason), pending_count, DOWN_GRACE);
 	withdraw_features();
+	down_since = down_since or os_time();
 end
 
 local hooked_component_events = nil;
@@ -594,8 +668,9 @@ local function sweep()
 	local now = os_time();
 	sweep_reinjected(now);
 	local expired = {};
+	local away = not component_connected();
 	for route_id, entry in pairs(pending) do
-		if now - entry.time >= PENDING_TIMEOUT then
+		if now - entry.time >= PENDING_TIMEOUT or (entry.waiting and away and now - entry.time >= DOWN_GRACE) then
 			expired[#expired+1] = { route_id = route_id, entry = entry };
 		end
 	end
@@ -604,16 +679,18 @@ local function sweep()
 		for _, item in ipairs(expired) do
 			expire(item.route_id, item.entry);
 		end
-		module:log("warn", "%d retained AMP requests expired after %d s (%s); %d retained",
-			#expired, PENDING_TIMEOUT, WHEN_DOWN, pending_count);
+		module:log("warn", "%d retained AMP requests expired (ampd away past the %d s grace, or no verdict in %d s): %s; %d retained",
+			#expired, DOWN_GRACE, PENDING_TIMEOUT, WHEN_DOWN, pending_count);
 	end
-	if component_connected() == false and announced then
+	if away and announced then
 		-- Missed disconnect event: advertise nothing while ampd is away.
 		withdraw_features();
+		down_since = down_since or now;
 	end
 end
 
-local SWEEP_INTERVAL = math_max(1, math_min(10, math_floor(PENDING_TIMEOUT / 4)));
+local SWEEP_INTERVAL = math_max(1, math_min(10, math_floor(PENDING_TIMEOUT / 4),
+	DOWN_GRACE > 0 and math_floor(DOWN_GRACE / 4) or 10));
 module:add_timer(SWEEP_INTERVAL, function ()
 	sweep();
 	return SWEEP_INTERVAL;

@@ -392,11 +392,11 @@ func TestPresenceGaps(t *testing.T) {
 	stub.expect(t, "unavailable of alice", stanzaFrom("presence", alice.JID, "unavailable"))
 }
 
-// TestComponentDown checks both when_down modes with no component connected.
+// TestComponentDown checks both when_down modes with no component connected and no grace.
 func TestComponentDown(t *testing.T) {
 	for _, mode := range []string{"bounce", "pass"} {
 		t.Run(mode, func(t *testing.T) {
-			s := startServer(t, Options{WhenDown: mode, Users: map[string]string{"alice": "pw", "bob": "pw"}})
+			s := startServer(t, Options{WhenDown: mode, DownGrace: NoGrace, Users: map[string]string{"alice": "pw", "bob": "pw"}})
 			alice := client(t, s, "alice", "pw", "phone")
 			bob := client(t, s, "bob", "pw", "desk")
 			if err := bob.Presence(1); err != nil {

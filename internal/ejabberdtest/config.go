@@ -123,11 +123,12 @@ func ampdModuleConfig(o Options) string {
 	return fmt.Sprintf(`  mod_ampd:
     component: %q
     when_down: %s
+    down_grace: %d
     max_pending: %d
     pending_timeout: %d
     reinjected_max: %d
     reinjected_max_age: %d
-`, o.ComponentDomain, o.WhenDown, o.MaxPending, int(o.PendingTimeout.Seconds()),
+`, o.ComponentDomain, o.WhenDown, max(0, int(o.DownGrace.Seconds())), o.MaxPending, int(o.PendingTimeout.Seconds()),
 		o.ReinjectedMax, int(o.ReinjectedMaxAge.Seconds()))
 }
 

@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// NoGrace is the DownGrace that makes mod_ampd apply its when_down at once while ampd is away.
+const NoGrace time.Duration = -1
+
 // Options configures a sandbox server. Zero fields take the defaults shown.
 // The names are those of prosodytest.Options, so that one suite can run
 // against both servers.
@@ -49,6 +52,10 @@ type Options struct {
 	WithoutAmpd bool
 	// WhenDown is mod_ampd's when_down: "bounce" (default) or "pass".
 	WhenDown string
+	// DownGrace is mod_ampd's down_grace, how long requests are kept while
+	// ampd is away, in whole seconds: 0 leaves the module's default (20 s),
+	// NoGrace (or any negative value) writes 0, so that when_down applies at once.
+	DownGrace time.Duration
 	// MaxPending is max_pending (0: the module's default, 10000).
 	MaxPending int
 	// PendingTimeout is pending_timeout, in whole seconds (0: the module's
@@ -118,6 +125,9 @@ func (o Options) withDefaults() (Options, error) {
 	case "bounce", "pass":
 	default:
 		return o, fmt.Errorf("ejabberdtest: WhenDown must be \"bounce\" or \"pass\", not %q", o.WhenDown)
+	}
+	if o.DownGrace == 0 {
+		o.DownGrace = 20 * time.Second
 	}
 	if o.MaxPending == 0 {
 		o.MaxPending = 10000

@@ -30,6 +30,7 @@ type stubComponent struct {
 	stanzas   chan []byte
 	backlog   [][]byte
 	syncs     int
+	close     func() // disconnects it and waits until Run has returned; safe to call twice
 }
 
 func (c *stubComponent) Connected() {
@@ -61,10 +62,11 @@ func connectComponent(t *testing.T, s *Server) *stubComponent {
 		defer close(done)
 		_ = stub.client.Run(ctx)
 	}()
-	t.Cleanup(func() {
+	stub.close = func() {
 		cancel()
 		<-done
-	})
+	}
+	t.Cleanup(stub.close)
 	select {
 	case <-stub.connected:
 	case <-time.After(testTimeout):

@@ -17,9 +17,9 @@ func expectBounce(t *testing.T, c *c2stest.Client, id string) {
 	}
 }
 
-// Without ampd connected, AMP requests bounce (default) ...
+// Without ampd connected and without a grace, AMP requests bounce (default) ...
 func TestComponentDownBounces(t *testing.T) {
-	s := startSandbox(t, Options{})
+	s := startSandbox(t, Options{DownGrace: NoGrace})
 	alice := online(t, s, "alice", "phone")
 	bob := online(t, s, "bob", "laptop")
 	if err := alice.SendRaw(ampMessage("bob@localhost", "down1", "lost")); err != nil {
@@ -38,7 +38,7 @@ func TestComponentDownBounces(t *testing.T) {
 
 // ... or pass through unprocessed with ampd_when_down = "pass".
 func TestComponentDownPass(t *testing.T) {
-	s := startSandbox(t, Options{WhenDown: "pass"})
+	s := startSandbox(t, Options{WhenDown: "pass", DownGrace: NoGrace})
 	alice := online(t, s, "alice", "phone")
 	bob := online(t, s, "bob", "laptop")
 	if err := alice.SendRaw(ampMessage("bob@localhost", "pass1", "through")); err != nil {

@@ -84,6 +84,9 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 		if o.WhenDown != "" {
 			w("\tampd_when_down = %s", q(o.WhenDown))
 		}
+		if o.DownGrace != 0 {
+			w("\tampd_down_grace = %d", max(0, int(o.DownGrace.Seconds())))
+		}
 		if o.MaxPending > 0 {
 			w("\tampd_max_pending = %d", o.MaxPending)
 		}

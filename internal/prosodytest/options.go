@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// NoGrace is the DownGrace that makes mod_ampd apply its when_down at once while ampd is away.
+const NoGrace time.Duration = -1
+
 // Options configures a sandbox server. Zero fields take the defaults shown.
 type Options struct {
 	// Dir holds the configuration, data and log (required; e.g. t.TempDir()).
@@ -42,6 +45,10 @@ type Options struct {
 	PrivilegedMessage bool
 	// WhenDown is mod_ampd's ampd_when_down: "bounce" (default) or "pass".
 	WhenDown string
+	// DownGrace is mod_ampd's ampd_down_grace, how long requests are kept while
+	// ampd is away, in whole seconds: 0 leaves the module's default (20 s),
+	// NoGrace (or any negative value) writes 0, so that when_down applies at once.
+	DownGrace time.Duration
 	// MaxPending is ampd_max_pending (0: the module's default, 10000).
 	MaxPending int
 	// PendingTimeout is ampd_pending_timeout, in whole seconds (0: the
