@@ -94,9 +94,9 @@ func containsAttr(raw []byte, name, value string) bool {
 	return strings.Contains(s, name+"='"+value+"'") || strings.Contains(s, name+`="`+value+`"`)
 }
 
-// kill -9 of ampd while messages are being diverted: every message is delivered with its
-// notification, or bounced with service-unavailable while ampd is away — exactly once, none
-// lost, none doubled.
+// kill -9 of ampd while messages are being diverted, and a restart within the module's grace
+// (ampd_down_grace, default 20 s): nobody sees it. Every message is delivered with its
+// notification exactly once — none bounced, none lost, none doubled.
 func TestCrashWhileDiverting(t *testing.T) {
 	e := newEnv(t, envOptions{external: true})
 	dir := t.TempDir()
@@ -146,8 +146,8 @@ func TestCrashWhileDiverting(t *testing.T) {
 		}
 	}
 	t.Logf("%d delivered with notify, %d bounced while ampd was down", delivered, bounced)
-	if delivered < n/2 {
-		t.Errorf("only %d of %d delivered: the crash window should be short", delivered, n)
+	if bounced != 0 {
+		t.Errorf("%d of %d bounced: a restart within the grace must be invisible to senders", bounced, n)
 	}
 }
 
