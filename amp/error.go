@@ -96,3 +96,13 @@ func NotWellFormed(detail string) *Error {
 	return &Error{Type: "modify", Code: "400", Condition: "bad-request",
 		Text: "not-well-formed: " + detail}
 }
+
+// Is reports whether e is an error of target's kind: the same type, code, stanza condition,
+// text and application condition, whatever rules each lists. So errors.Is(err,
+// amp.MissingID()) and errors.Is(err, amp.UnsupportedActions(nil)) tell the kinds apart
+// without comparing texts.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && e.Type == t.Type && e.Code == t.Code && e.Condition == t.Condition &&
+		e.Text == t.Text && e.App == t.App
+}

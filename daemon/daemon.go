@@ -16,6 +16,7 @@ import (
 	"github.com/ampd-xmpp/ampd/held"
 	"github.com/ampd-xmpp/ampd/metrics"
 	"github.com/ampd-xmpp/ampd/presence"
+	"github.com/ampd-xmpp/ampd/resolver"
 	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/store"
 )
@@ -27,14 +28,13 @@ type Sender interface {
 
 // Daemon is one running ampd.
 type Daemon struct {
-	log       *slog.Logger
-	metrics   *metrics.Metrics
-	client    *component.Client
-	out       Sender
-	domain    string   // the component's domain
-	hosts     []string // the XMPP hosts served
-	replyFrom string   // config.ReplyFromServer or ReplyFromComponent
-	now       func() time.Time
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	client  *component.Client
+	out     Sender
+	domain  string   // the component's domain
+	hosts   []string // the XMPP hosts served
+	now     func() time.Time
 
 	settings atomic.Pointer[settings]
 	presence *presence.Table
@@ -54,11 +54,11 @@ type Daemon struct {
 	jids     *jidCache
 	messages messageCounters
 	decided  *decidedRoutes
-	batches  verdictBatches  // verdicts decided and not yet sent
-	replyBuf []byte          // scratch for building replies
-	pending  *pendingLookups // queries under way and the requests parked on them
-	rosters  *rosterCache
-	hops     *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)
+	batches  verdictBatches                   // verdicts decided and not yet sent
+	replyBuf []byte                           // scratch for building replies
+	pending  *pendingLookups                  // queries under way and the requests parked on them
+	rosters  *expiringCache[subscribers]      // recipients' rosters (§9)
+	hops     *expiringCache[resolver.NextHop] // disco#info answers of recipient domains (§8 next hop, gateways)
 }
 
 // Options are the parts of a Daemon that tests replace.
@@ -76,23 +76,22 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		opts.Now = time.Now
 	}
 	d := &Daemon{
-		log:       log,
-		metrics:   m,
-		domain:    cfg.Component.Domain,
-		hosts:     slices.Clone(cfg.Server.Hosts),
-		replyFrom: cfg.Server.ReplyFrom,
-		now:       opts.Now,
-		presence:  presence.NewTable(),
-		decided:   newDecidedRoutes(1 << 16),
-		jids:      newJIDCache(1 << 16),
-		unacked:   make(map[string]time.Time),
-		messages:  messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
+		log:      log,
+		metrics:  m,
+		domain:   cfg.Component.Domain,
+		hosts:    slices.Clone(cfg.Server.Hosts),
+		now:      opts.Now,
+		presence: presence.NewTable(),
+		decided:  newDecidedRoutes(1 << 16),
+		jids:     newJIDCache(1 << 16),
+		unacked:  make(map[string]time.Time),
+		messages: messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
 	}
 	d.settings.Store(s)
 	d.requests.New = func() any { return new(request) }
 	d.pending = newPendingLookups(d)
-	d.rosters = newRosterCache(d)
-	d.hops = newHopCache()
+	d.rosters = newExpiringCache[subscribers]()
+	d.hops = newExpiringCache[resolver.NextHop]()
 	d.client = component.New(component.Config{
 		Address:          cfg.Component.Address,
 		Domain:           cfg.Component.Domain,

@@ -55,7 +55,7 @@ func (h handler) Stanza(raw []byte) {
 	case "presence":
 		d.presenceStanza(raw)
 	case "iq":
-		d.iq(raw)
+		d.iqStanza(raw)
 	default:
 		d.skip("unexpected", "top-level element that is not a stanza", raw)
 	}

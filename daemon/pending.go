@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ampd-xmpp/ampd/amp"
-	"github.com/ampd-xmpp/ampd/xmlscan"
+	"github.com/ampd-xmpp/ampd/iq"
 )
 
 // pendingLookups are the iq queries ampd has sent to the server (a recipient's roster, a
@@ -29,7 +29,7 @@ type lookup struct {
 	timer   *time.Timer
 	// done decides the requests that waited, with the answer (an iq result or error), or
 	// nil when none came in time. Called with d.mu held.
-	done func(answer *xmlscan.Element, waiting []*request)
+	done func(answer *iq.Stanza, waiting []*request)
 }
 
 // query describes the iq a lookup sends.
@@ -38,7 +38,7 @@ type query struct {
 	to      string
 	timeout time.Duration
 	iq      func(id string) []byte
-	done    func(answer *xmlscan.Element, waiting []*request)
+	done    func(answer *iq.Stanza, waiting []*request)
 	// checkFrom requires the answer to come from to (servers answer disco#info from the
 	// queried domain; roster answers come from the account or the host).
 	checkFrom bool
@@ -65,19 +65,21 @@ func (p *pendingLookups) waiting(host, id string) bool {
 // await parks r until q is answered, sending q unless a query for the same subject is under
 // way. The message bytes are copied: the component's read buffer is reused after the caller
 // returns. Called with d.mu held.
-func (p *pendingLookups) await(key string, r *request, q query) {
+func (p *pendingLookups) await(r *request, q query) {
 	if !r.owned {
 		// r may be the daemon's reusable request: park a copy with storage of its own.
 		c := *r
 		c.div.Message = append([]byte(nil), r.div.Message...)
 		c.msg = amp.Message{}
-		if err := amp.ParseMessage(c.div.Message, &c.msg); err != nil {
-			p.d.refuseUnreadable(&c, err)
+		c.req.Message = &c.msg
+		c.owned = true
+		if c.req.Unreadable = amp.ParseMessage(c.div.Message, &c.msg); c.req.Unreadable != nil {
+			p.d.resolve(&c) // cannot happen: the same bytes were read before
 			return
 		}
-		c.owned = true
 		r = &c
 	}
+	key := routeKey(r.div.Host, r.div.ID)
 	l := p.bySubject[q.subject]
 	if l == nil {
 		l = &lookup{id: "ampd-" + strconv.FormatUint(p.d.queries.Add(1), 10), subject: q.subject, done: q.done}
@@ -100,16 +102,16 @@ func (p *pendingLookups) await(key string, r *request, q query) {
 }
 
 // answer hands an iq result or error to the lookup it answers, if any. Called with d.mu held.
-func (p *pendingLookups) answer(id string, root *xmlscan.Element) {
-	l := p.byIQ[id]
-	if l == nil || (l.from != "" && root.AttrValue("from") != l.from) {
+func (p *pendingLookups) answer(s *iq.Stanza) {
+	l := p.byIQ[s.ID]
+	if l == nil || (l.from != "" && s.From != l.from) {
 		return
 	}
-	p.finish(l, root)
+	p.finish(l, s)
 }
 
 // finish ends a lookup once: the first of answer and time-out wins, the other finds it gone.
-func (p *pendingLookups) finish(l *lookup, answer *xmlscan.Element) {
+func (p *pendingLookups) finish(l *lookup, answer *iq.Stanza) {
 	if p.bySubject[l.subject] != l {
 		return
 	}

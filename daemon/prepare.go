@@ -20,7 +20,7 @@ func (h handler) Prepare(raw []byte) any {
 		return nil // not a divert (or malformed): Stanza reads it again and says which
 	}
 	r := h.d.requests.Get().(*request)
-	h.d.prepare(r, div)
+	h.d.read(r, div)
 	return r
 }
 

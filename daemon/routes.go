@@ -9,9 +9,9 @@ import (
 
 // verdictRecord is what ampd answered for one route: enough to send the same answer again.
 type verdictRecord struct {
-	action route.Action
-	strip  bool   // deliver without the <amp/> (a remote next hop without AMP support)
-	reply  []byte // the reply to the sender carried in the verdict; nil for none
+	verdict route.Verdict
+	strip   bool   // deliver without the <amp/> (a remote next hop without AMP support)
+	reply   []byte // the reply to the sender carried in the verdict; nil for none
 }
 
 // decidedRoutes remembers the verdicts sent for the most recent route ids, so that a request

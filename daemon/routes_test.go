@@ -34,7 +34,7 @@ func TestDecidedRoutesRemembersTheLatest(t *testing.T) {
 					t.Fatalf("route %q answered although it was never remembered or already forgotten", k)
 				}
 			}
-			r.put(k.host, k.id, verdictRecord{action: route.Deliver, reply: []byte(fmt.Sprint(i))})
+			r.put(k.host, k.id, verdictRecord{verdict: route.Deliver, reply: []byte(fmt.Sprint(i))})
 			order = append(order, k)
 			seen[k] = fmt.Sprint(i)
 			for j, o := range order {

@@ -12,35 +12,40 @@ import (
 // settings are the values derived from the configuration that a SIGHUP may replace. A
 // decision reads one settings value from start to end, so a reload never mixes two configs.
 type settings struct {
-	features  resolver.Features
+	policy    resolver.Policy
 	disco     []string
-	policy    string // config.PolicyRoster, PolicySameDomain or PolicyOff
 	gateways  []string
 	forwarded []string
-	rosterTTL int64 // nanoseconds; 0 disables the roster cache
+	rosterTTL time.Duration // 0 disables the roster cache
 	rosterMax int
 
-	remoteUnsupported string // config.RemoteError, RemoteStrip or RemotePass
 	remoteTTL         time.Duration
 	remoteNegativeTTL time.Duration
 	remoteTimeout     time.Duration
 }
 
 func newSettings(cfg *config.Config) (*settings, error) {
-	f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.DeliverValues, cfg.AMP.MatchResourceValues)
+	f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.ConditionValues())
 	if err != nil {
 		return nil, fmt.Errorf("daemon: [amp]: %w", err)
 	}
+	p := resolver.Policy{
+		Features:          f,
+		LocalHosts:        slices.Clone(cfg.Server.Hosts),
+		Presence:          map[string]resolver.PresencePolicy{config.PolicyRoster: resolver.PresenceRoster, config.PolicySameDomain: resolver.PresenceSameDomain, config.PolicyOff: resolver.PresenceOff}[cfg.Privacy.PresencePolicy],
+		RemoteUnsupported: map[string]resolver.RemoteUnsupported{config.RemoteError: resolver.RemoteError, config.RemoteStrip: resolver.RemoteStrip, config.RemotePass: resolver.RemotePass}[cfg.AMP.RemoteUnsupported],
+	}
+	if cfg.Server.ReplyFrom == config.ReplyFromComponent {
+		p.ReplyFrom = cfg.Component.Domain
+	}
 	return &settings{
-		features:  f,
+		policy:    p,
 		disco:     f.Disco(),
-		policy:    cfg.Privacy.PresencePolicy,
 		gateways:  slices.Clone(cfg.AMP.Gateways),
 		forwarded: slices.Clone(cfg.AMP.Forwarded),
-		rosterTTL: int64(cfg.Privacy.RosterCacheTTL),
+		rosterTTL: cfg.Privacy.RosterCacheTTL,
 		rosterMax: cfg.Privacy.RosterCacheSize,
 
-		remoteUnsupported: cfg.AMP.RemoteUnsupported,
 		remoteTTL:         cfg.AMP.RemoteCacheTTL,
 		remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL,
 		remoteTimeout:     cfg.AMP.RemoteTimeout,

@@ -25,7 +25,7 @@ type hostBatch struct {
 // timer has decided parked requests. Called with d.mu held.
 func (d *Daemon) queueVerdict(host, id string, v verdictRecord) {
 	b := d.batch(host)
-	b.verdicts = route.AppendVerdictElement(b.verdicts, id, v.action, v.strip, v.reply)
+	b.verdicts = route.AppendVerdictElement(b.verdicts, id, v.verdict, v.strip, v.reply)
 	if len(b.verdicts) >= maxBatchBytes {
 		d.sendBatch(b)
 	}
