@@ -1,5 +1,7 @@
 package amp
 
+import "errors"
+
 // Error is a stanza-level AMP error. It is both a Go error value and the description of the
 // error reply sent to the original sender (amp-semantics §2, §5, §8).
 type Error struct {
@@ -105,4 +107,22 @@ func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && e.Type == t.Type && e.Code == t.Code && e.Condition == t.Condition &&
 		e.Text == t.Text && e.App == t.App
+}
+
+// Class names the kind of a refusal, as the metrics label it: the application condition
+// (unsupported-actions, unsupported-conditions, invalid-rules, failed-rules), missing-id,
+// empty-ruleset, service-unavailable, or malformed for anything else (a message that
+// cannot be read).
+func (e *Error) Class() string {
+	switch {
+	case e.App != "":
+		return e.App
+	case errors.Is(e, MissingID()):
+		return "missing-id"
+	case errors.Is(e, EmptyRuleset()):
+		return "empty-ruleset"
+	case errors.Is(e, ServiceUnavailable()):
+		return "service-unavailable"
+	}
+	return "malformed"
 }

@@ -25,3 +25,15 @@ func TestErrorIs(t *testing.T) {
 		t.Error("a different text is a different error")
 	}
 }
+
+func TestErrorClass(t *testing.T) {
+	for want, e := range map[string]*Error{
+		"missing-id": MissingID(), "empty-ruleset": EmptyRuleset(), "unsupported-actions": UnsupportedActions(nil),
+		"unsupported-conditions": UnsupportedConditions(nil), "invalid-rules": InvalidRules(nil),
+		"failed-rules": FailedRules(Rule{}), "service-unavailable": ServiceUnavailable(), "malformed": NotWellFormed("eof"),
+	} {
+		if got := e.Class(); got != want {
+			t.Errorf("%v: Class() = %q, want %q", e, got, want)
+		}
+	}
+}

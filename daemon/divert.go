@@ -1,11 +1,11 @@
 package daemon
 
 import (
-	"errors"
 	"slices"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/amp"
+	"github.com/ampd-xmpp/ampd/presence"
 	"github.com/ampd-xmpp/ampd/resolver"
 	"github.com/ampd-xmpp/ampd/route"
 )
@@ -14,10 +14,9 @@ import (
 type request struct {
 	div      route.Divert
 	msg      amp.Message
-	from, to parsedJID
+	from, to presence.Address
 	s        *settings
 	started  int64 // d.now() in UnixNano when it was read, for the latency histogram
-	parseErr error // why prepare could not read the inner message
 
 	req     resolver.Request
 	answers resolver.Answers // what was fetched for the resolver so far
@@ -25,8 +24,8 @@ type request struct {
 }
 
 // divert answers one diverted message with exactly one verdict: read, then settle. The
-// component normally runs the two on different goroutines (prepare.go); this is the path of
-// a divert handed to Stanza.
+// component normally runs the two on different goroutines (handler.Prepare); this is the
+// path of a divert handed to Stanza.
 func (d *Daemon) divert(div route.Divert) {
 	r := d.requests.Get().(*request)
 	d.read(r, div)
@@ -40,7 +39,7 @@ func (d *Daemon) divert(div route.Divert) {
 // one.)
 func (d *Daemon) read(r *request, div route.Divert) {
 	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: d.now().UnixNano()}
-	r.parseErr = amp.ParseMessage(div.Message, &r.msg)
+	r.req.Unreadable = amp.ParseMessage(div.Message, &r.msg) // the rest of r.req: settle
 }
 
 // settle answers a read request: with the verdict remembered for a re-divert, or by asking
@@ -49,25 +48,20 @@ func (d *Daemon) settle(r *request) {
 	div := r.div
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if v, ok := d.decided.get(div.Host, div.ID); ok {
+	if v, ok := d.answered.Get(div.Host, div.ID); ok {
 		// Diverted again: the module never saw our verdict. Repeat it, never decide twice.
 		d.metrics.DuplicateRoutes.Inc()
-		d.queueVerdict(div.Host, div.ID, v)
+		d.batches.Add(div.Host, div.ID, v)
 		return
 	}
-	if d.pending.waiting(div.Host, div.ID) {
+	if d.pending.Parked() && d.pending.Waiting(routeKey(div.Host, div.ID)) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}
-	r.req = resolver.Request{
-		Input:      resolver.Input{Message: &r.msg},
-		Unreadable: r.parseErr,
-		Host:       div.Host,
-		FromPeer:   div.Origin == route.OriginS2S,
-	}
+	r.req.Message, r.req.Host, r.req.FromPeer = &r.msg, div.Host, div.Origin == route.OriginS2S
 	switch {
-	case r.parseErr != nil:
-		d.log.Warn("diverted message cannot be read; refusing it", "route", div.ID, "err", r.parseErr)
+	case r.req.Unreadable != nil:
+		d.log.Warn("diverted message cannot be read; refusing it", "route", div.ID, "err", r.req.Unreadable)
 	case r.msg.IsRequest():
 		d.addresses(r)
 	}
@@ -77,28 +71,18 @@ func (d *Daemon) settle(r *request) {
 // addresses parses the request's addresses and fills in what the resolver reads of them.
 func (d *Daemon) addresses(r *request) {
 	var err error
-	if r.from, err = d.jids.parse(r.msg.From.Value); err != nil {
+	if r.from, err = d.jids.Parse(r.msg.From.Value); err != nil {
 		d.log.Warn("diverted message has an invalid sender; discarding it", "route", r.div.ID, "from", r.msg.From.Value, "err", err)
 		r.req.BadFrom = true
 		return
 	}
-	if r.to, err = d.jids.parse(r.msg.To.Value); err != nil {
+	if r.to, err = d.jids.Parse(r.msg.To.Value); err != nil {
 		d.log.Info("diverted message has an invalid recipient; letting the server bounce it", "route", r.div.ID, "to", r.msg.To.Value)
 		r.req.BadTo = true
 		return
 	}
-	r.req.From, r.req.To = r.from.jid, r.to.jid
-	r.req.Facts = resolver.Facts{
-		Recipient:      recipientKinds[r.div.Recipient],
-		OfflineStorage: r.div.Offline == "store",
-		Gateway:        slices.Contains(r.s.gateways, r.to.jid.Domainpart()),
-		Forwarded:      slices.Contains(r.s.forwarded, r.to.bare),
-	}
-}
-
-var recipientKinds = map[string]resolver.RecipientKind{
-	"local": resolver.RecipientLocal, "unknown": resolver.RecipientUnknown,
-	"remote": resolver.RecipientRemote, "service": resolver.RecipientService,
+	r.req.From, r.req.To = r.from.JID, r.to.JID
+	r.req.Facts = resolver.Facts{Recipient: r.div.RecipientKind(), OfflineStorage: r.div.OfflineStorage()}
 }
 
 // resolve asks the resolver, fetching what it needs: from the caches at once, else by
@@ -106,7 +90,7 @@ var recipientKinds = map[string]resolver.RecipientKind{
 func (d *Daemon) resolve(r *request) {
 	for {
 		if r.req.Unreadable == nil && !r.req.BadFrom && !r.req.BadTo && r.msg.IsRequest() {
-			r.req.Available, r.req.Now = d.presence.Resources(r.to.bare), d.now()
+			r.req.Available, r.req.Now = d.presence.Resources(r.to.Bare), d.now()
 		}
 		out := resolver.Resolve(&r.req, r.answers, &r.s.policy, d.replyBuf)
 		switch out.Need {
@@ -133,7 +117,7 @@ func (d *Daemon) resolve(r *request) {
 // verdict is queued and remembered, the outcome counted. Called with d.mu held.
 func (d *Daemon) act(r *request, out resolver.Outcome) {
 	if err := out.Decision.Err; err != nil {
-		d.metrics.ValidationErrors.WithLabelValues(validationClass(err)).Inc()
+		d.metrics.ValidationErrors.WithLabelValues(err.Class()).Inc()
 	}
 	if out.Verdict == resolver.Hold {
 		if _, err := d.held.Hold(r.div.Host, r.div.ID, r.div.Message, time.Unix(0, r.started), out.Decision); err != nil {
@@ -146,30 +130,17 @@ func (d *Daemon) act(r *request, out resolver.Outcome) {
 	}
 	var reply []byte
 	if out.Reply != nil {
-		if cap(out.Reply) <= maxBatchBytes {
+		if cap(out.Reply) <= route.MaxBatchBytes {
 			d.replyBuf = out.Reply[:0] // keep the scratch unless one huge reply grew it
 		}
 		reply = slices.Clone(out.Reply) // the decided-routes memory keeps it
 		d.metrics.Replies.WithLabelValues(out.ReplyKind).Inc()
 	}
-	v := verdictRecord{verdict: out.Verdict, strip: out.Strip, reply: reply}
-	d.decided.put(r.div.Host, r.div.ID, v)
-	d.queueVerdict(r.div.Host, r.div.ID, v)
-	d.messages.inc(string(out.Verdict), out.Action)
+	v := route.Answer{Verdict: out.Verdict, Strip: out.Strip, Reply: reply}
+	d.answered.Put(r.div.Host, r.div.ID, v)
+	d.batches.Add(r.div.Host, r.div.ID, v)
+	d.messages.Inc(string(out.Verdict), out.Action)
 	d.metrics.Processing.Observe(float64(d.now().UnixNano()-r.started) / 1e9)
-}
-
-// validationClass is the metrics label of a refusal.
-func validationClass(e *amp.Error) string {
-	switch {
-	case e.App != "":
-		return e.App
-	case errors.Is(e, amp.MissingID()):
-		return "missing-id"
-	case errors.Is(e, amp.EmptyRuleset()):
-		return "empty-ruleset"
-	}
-	return "malformed"
 }
 
 // replyAddress is the from of the replies to requests diverted by host.

@@ -15,7 +15,7 @@ const hopCacheSize = 10000
 
 // knownNextHop answers the resolver's next-hop question from the cache, if it can.
 func (d *Daemon) knownNextHop(r *request) (*resolver.NextHop, bool) {
-	h, ok := d.hops.get(r.to.jid.Domainpart(), d.now())
+	h, ok := d.hops.Get(r.to.JID.Domainpart(), d.now())
 	if !ok {
 		return nil, false
 	}
@@ -26,14 +26,13 @@ func (d *Daemon) knownNextHop(r *request) (*resolver.NextHop, bool) {
 // askNextHop parks r until the recipient's domain answers its disco#info. Called with d.mu
 // held.
 func (d *Daemon) askNextHop(r *request) {
-	domain := r.to.jid.Domainpart()
-	d.pending.await(r, query{
-		subject:   "disco\x00" + domain,
-		to:        domain,
-		timeout:   r.s.remoteTimeout,
-		iq:        func(id string) []byte { return iq.AppendDiscoInfoQuery(nil, d.domain, domain, id) },
-		done:      func(answer *iq.Stanza, waiting []*request) { d.nextHopArrived(domain, answer, waiting) },
-		checkFrom: true, // servers answer disco#info from the queried domain
+	domain := r.to.JID.Domainpart()
+	d.park(r, iq.Query[*request]{
+		Subject: "disco\x00" + domain,
+		From:    domain, // servers answer disco#info from the queried domain
+		Timeout: r.s.remoteTimeout,
+		Build:   func(id string) []byte { return iq.AppendDiscoInfoQuery(nil, d.domain, domain, id) },
+		Done:    func(answer *iq.Stanza, waiting []*request) { d.nextHopArrived(domain, answer, waiting) },
 	})
 }
 
@@ -64,7 +63,7 @@ func (d *Daemon) nextHopArrived(domain string, answer *iq.Stanza, waiting []*req
 		}
 	}
 	if ttl > 0 {
-		d.hops.put(domain, hop, d.now().Add(ttl), hopCacheSize)
+		d.hops.Put(domain, hop, d.now().Add(ttl), hopCacheSize)
 	}
 	for _, r := range waiting {
 		r.answers.NextHop = &hop

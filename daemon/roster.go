@@ -15,24 +15,23 @@ type subscribers map[string]struct{}
 
 // knownRoster answers the resolver's roster question from the cache, if it can.
 func (d *Daemon) knownRoster(r *request) (resolver.RosterAnswer, bool) {
-	subs, ok := d.rosters.get(r.to.bare, d.now())
+	subs, ok := d.rosters.Get(r.to.Bare, d.now())
 	if !ok {
 		return resolver.RosterAnswer{}, false
 	}
-	_, allows := subs[r.from.bare]
+	_, allows := subs[r.from.Bare]
 	return resolver.RosterAnswer{Known: true, Allows: allows}, true
 }
 
 // fetchRoster parks r until the recipient's roster arrives, fetching it unless a fetch is
 // under way. Called with d.mu held.
 func (d *Daemon) fetchRoster(r *request) {
-	recipient := r.to.bare
-	d.pending.await(r, query{
-		subject: "roster\x00" + recipient,
-		to:      recipient,
-		timeout: rosterTimeout,
-		iq:      func(id string) []byte { return iq.AppendRosterQuery(nil, d.domain, recipient, id) },
-		done:    func(answer *iq.Stanza, waiting []*request) { d.rosterArrived(recipient, answer, waiting) },
+	recipient := r.to.Bare
+	d.park(r, iq.Query[*request]{
+		Subject: "roster\x00" + recipient,
+		Timeout: rosterTimeout,
+		Build:   func(id string) []byte { return iq.AppendRosterQuery(nil, d.domain, recipient, id) },
+		Done:    func(answer *iq.Stanza, waiting []*request) { d.rosterArrived(recipient, answer, waiting) },
 	})
 }
 
@@ -48,10 +47,10 @@ func (d *Daemon) rosterArrived(recipient string, answer *iq.Stanza, waiting []*r
 		d.metrics.RosterFetchFailures.Inc()
 		d.log.Warn("roster fetch refused by the server; refusing presence-revealing rules (fail closed). An unknown account has no roster; otherwise grant roster = \"get\" to the component", "recipient", recipient)
 	case s.rosterTTL > 0:
-		d.rosters.put(recipient, subs, d.now().Add(s.rosterTTL), s.rosterMax)
+		d.rosters.Put(recipient, subs, d.now().Add(s.rosterTTL), s.rosterMax)
 	}
 	for _, r := range waiting {
-		_, allows := subs[r.from.bare]
+		_, allows := subs[r.from.Bare]
 		r.answers.Roster = resolver.RosterAnswer{Known: true, Allows: allows}
 		d.resolve(r)
 	}

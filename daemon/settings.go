@@ -14,40 +14,21 @@ import (
 type settings struct {
 	policy    resolver.Policy
 	disco     []string
-	gateways  []string
-	forwarded []string
 	rosterTTL time.Duration // 0 disables the roster cache
 	rosterMax int
 
-	remoteTTL         time.Duration
-	remoteNegativeTTL time.Duration
-	remoteTimeout     time.Duration
+	remoteTTL, remoteNegativeTTL, remoteTimeout time.Duration
 }
 
 func newSettings(cfg *config.Config) (*settings, error) {
-	f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.ConditionValues())
+	p, err := cfg.Policy()
 	if err != nil {
-		return nil, fmt.Errorf("daemon: [amp]: %w", err)
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	p := resolver.Policy{
-		Features:          f,
-		LocalHosts:        slices.Clone(cfg.Server.Hosts),
-		Presence:          map[string]resolver.PresencePolicy{config.PolicyRoster: resolver.PresenceRoster, config.PolicySameDomain: resolver.PresenceSameDomain, config.PolicyOff: resolver.PresenceOff}[cfg.Privacy.PresencePolicy],
-		RemoteUnsupported: map[string]resolver.RemoteUnsupported{config.RemoteError: resolver.RemoteError, config.RemoteStrip: resolver.RemoteStrip, config.RemotePass: resolver.RemotePass}[cfg.AMP.RemoteUnsupported],
-	}
-	if cfg.Server.ReplyFrom == config.ReplyFromComponent {
-		p.ReplyFrom = cfg.Component.Domain
-	}
+	p.LocalHosts, p.Gateways, p.Forwarded = slices.Clone(p.LocalHosts), slices.Clone(p.Gateways), slices.Clone(p.Forwarded)
 	return &settings{
-		policy:    p,
-		disco:     f.Disco(),
-		gateways:  slices.Clone(cfg.AMP.Gateways),
-		forwarded: slices.Clone(cfg.AMP.Forwarded),
-		rosterTTL: cfg.Privacy.RosterCacheTTL,
-		rosterMax: cfg.Privacy.RosterCacheSize,
-
-		remoteTTL:         cfg.AMP.RemoteCacheTTL,
-		remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL,
-		remoteTimeout:     cfg.AMP.RemoteTimeout,
+		policy: p, disco: p.Features.Disco(),
+		rosterTTL: cfg.Privacy.RosterCacheTTL, rosterMax: cfg.Privacy.RosterCacheSize,
+		remoteTTL: cfg.AMP.RemoteCacheTTL, remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL, remoteTimeout: cfg.AMP.RemoteTimeout,
 	}, nil
 }

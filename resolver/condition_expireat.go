@@ -1,6 +1,5 @@
 package resolver
 
-
 // expire-at is met when the dispatch time is on or after the value, a XEP-0082 DateTime in
 // UTC (amp-semantics §2, §4). A message held for an offline recipient is woken at that time.
 func init() {
@@ -18,4 +17,3 @@ func init() {
 		Deadline: parseUTCDateTime,
 	})
 }
-

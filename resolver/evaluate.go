@@ -61,4 +61,3 @@ func Deadlines(rules []amp.Rule) ([]RuleDeadline, error) {
 	}
 	return out, nil
 }
-

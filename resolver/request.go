@@ -29,6 +29,10 @@ type Policy struct {
 	RemoteUnsupported RemoteUnsupported
 	// ReplyFrom is the replies' from address; "" for the host that diverted the request.
 	ReplyFrom string
+	// Gateways are domains configured as gateways (deliver=gateway without asking them).
+	Gateways []string
+	// Forwarded are bare JIDs configured as forwarded elsewhere (deliver=forward).
+	Forwarded []string
 }
 
 // RemoteUnsupported is amp.remote_unsupported.

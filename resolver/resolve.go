@@ -1,6 +1,10 @@
 package resolver
 
-import "github.com/ampd-xmpp/ampd/amp"
+import (
+	"slices"
+
+	"github.com/ampd-xmpp/ampd/amp"
+)
 
 // Resolve is the only place where the outcome of a diverted request is formed. It is pure
 // and resumable: it returns either an outcome (verdict, strip, the reply the sender is owed)
@@ -33,6 +37,7 @@ func Resolve(req *Request, ans Answers, p *Policy, scratch []byte) Outcome {
 	}
 
 	in := req.Input
+	p.configuredFacts(&in.Facts, req)
 	authorised, known := p.authorise(req, ans.Roster)
 	if !known {
 		return Outcome{Need: NeedRoster}
@@ -119,4 +124,12 @@ func (p *Policy) replyFrom(req *Request) string {
 		return p.ReplyFrom
 	}
 	return req.Host
+}
+
+// configuredFacts adds what the configuration declares of the recipient to the module's facts.
+func (p *Policy) configuredFacts(f *Facts, req *Request) {
+	f.Gateway = f.Gateway || slices.Contains(p.Gateways, req.To.Domainpart())
+	if len(p.Forwarded) > 0 {
+		f.Forwarded = f.Forwarded || slices.Contains(p.Forwarded, req.To.Bare().String())
+	}
 }
