@@ -19,14 +19,14 @@ func Decide(in Input, f Features) Decision {
 		return Decision{Verdict: Discard, Met: -1, Err: err}
 	}
 	full, resource := addressedResource(in)
-	rt := defaultRoute(in, full, resource)
+	fb := defaultFallback(in, full, resource)
 	d := Decision{
 		Verdict:      Deliver,
-		Disposition:  rt.disposition,
-		Destinations: rt.destinations(in.Available),
+		Disposition:  fb.disposition,
+		Destinations: fb.destinations(in.Available),
 	}
 	rules := in.Message.Amp.Rules
-	d.Met = firstMet(rules, situation(in, rt, full, resource))
+	d.Met = firstMet(rules, situation(in, fb, full, resource))
 	if d.Met >= 0 {
 		d.Action = rules[d.Met].Action.Value
 		if !actions[actionIndex(d.Action)].Continues {

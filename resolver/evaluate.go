@@ -8,8 +8,8 @@ import (
 )
 
 // situation is what the conditions of in are judged on.
-func situation(in Input, rt route, full bool, resource string) Situation {
-	s := Situation{Recipient: in.Facts.Recipient, Available: in.Available, Now: in.Now, Full: full, Resource: resource, rt: rt}
+func situation(in Input, fb fallback, full bool, resource string) Situation {
+	s := Situation{Recipient: in.Facts.Recipient, Available: in.Available, Now: in.Now, Full: full, Resource: resource, fb: fb}
 	if s.Recipient == RecipientUnknown {
 		s.Available = nil // no such account, no resources, whatever the caller passed
 	}

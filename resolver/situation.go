@@ -13,11 +13,11 @@ type Situation struct {
 	// Full says that the message is addressed to a full JID, Resource which one.
 	Full     bool
 	Resource string
-	rt       route
+	fb       fallback
 }
 
 // Disposition is the message's default disposition (§3).
-func (s Situation) Disposition() Disposition { return s.rt.disposition }
+func (s Situation) Disposition() Disposition { return s.fb.disposition }
 
 // Reaches reports whether the message would go to available resource r without AMP.
-func (s Situation) Reaches(r Resource) bool { return s.rt.reaches(r) }
+func (s Situation) Reaches(r Resource) bool { return s.fb.reaches(r) }
