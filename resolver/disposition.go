@@ -1,7 +1,7 @@
 package resolver
 
 // target says which of the recipient's available resources a message would reach. Keeping
-// the rule instead of a list lets match-resource be judged without building a slice.
+// the rule instead of a list lets a condition judge the destinations without building a slice.
 type target uint8
 
 const (
