@@ -3,6 +3,9 @@
 // domain's disco#info), the answers to them, and the answers to queries addressed to the
 // component itself (disco#info, ping, anything else refused).
 //
+// Pending and Cache keep the queries under way, with whatever waits for their answers, and
+// the answers for a while.
+//
 // Everything here parses network bytes, so each parser has a fuzz target with a property
 // beyond "does not panic": what is parsed, built again and parsed again stays the same.
 package iq
