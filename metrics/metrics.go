@@ -14,7 +14,7 @@ import (
 
 // The label values created at start-up, one list per label.
 var (
-	verdicts = []string{"deliver", "discard", "hold"}
+	verdicts = []string{string(resolver.Deliver), string(resolver.Discard), string(resolver.Hold)}
 	actions  = append(resolver.KnownActions(), "none") // the registered AMP actions
 
 	// The XEP-0079 error classes, plus "malformed" for an <amp/> that cannot be read at all.
