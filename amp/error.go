@@ -1,6 +1,9 @@
 package amp
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+)
 
 // Error is a stanza-level AMP error. It is both a Go error value and the description of the
 // error reply sent to the original sender (amp-semantics §2, §5, §8).
@@ -104,7 +107,40 @@ func NotWellFormed(detail string) *Error {
 // the sender learns why and what to do. policy-violation is RFC 6120's condition for a stanza
 // over a size limit; it has no legacy code.
 func TooLarge(limitBytes int) *Error {
-	return &Error{Type: "modify", Condition: "policy-violation",
+	return &Error{Type: "modify", Condition: tooLargeCondition,
 		Text: "message too large for AMP processing (limit " + strconv.Itoa(limitBytes) +
 			" bytes as the server forwards it): send it shorter, or without AMP rules"}
+}
+
+// tooLargeCondition is only used by TooLarge: Class tells its refusals by it.
+const tooLargeCondition = "policy-violation"
+
+// Is reports whether e is an error of target's kind: the same type, code, stanza condition,
+// text and application condition, whatever rules each lists. So errors.Is(err,
+// amp.MissingID()) and errors.Is(err, amp.UnsupportedActions(nil)) tell the kinds apart
+// without comparing texts.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && e.Type == t.Type && e.Code == t.Code && e.Condition == t.Condition &&
+		e.Text == t.Text && e.App == t.App
+}
+
+// Class names the kind of a refusal, as the metrics label it: the application condition
+// (unsupported-actions, unsupported-conditions, invalid-rules, failed-rules), missing-id,
+// empty-ruleset, service-unavailable, too-large, or malformed for anything else (a message that
+// cannot be read).
+func (e *Error) Class() string {
+	switch {
+	case e.App != "":
+		return e.App
+	case errors.Is(e, MissingID()):
+		return "missing-id"
+	case errors.Is(e, EmptyRuleset()):
+		return "empty-ruleset"
+	case errors.Is(e, ServiceUnavailable()):
+		return "service-unavailable"
+	case e.Condition == tooLargeCondition:
+		return "too-large"
+	}
+	return "malformed"
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ampd-xmpp/ampd/resolver"
 )
 
 // minimal is the smallest valid configuration: the required keys only.
@@ -90,7 +92,7 @@ func TestDefaultsAreFresh(t *testing.T) {
 	if want := []string{"drop"}; !slices.Equal(cfg.AMP.Actions, want) {
 		t.Errorf("amp.actions = %q, want %q", cfg.AMP.Actions, want)
 	}
-	if got := Default().AMP.Actions; !slices.Equal(got, KnownActions()) {
+	if got := Default().AMP.Actions; !slices.Equal(got, resolver.KnownActions()) {
 		t.Errorf("Default().AMP.Actions became %q", got)
 	}
 }
@@ -267,5 +269,32 @@ func TestHTTPListenMayBeEmpty(t *testing.T) {
 	}
 	if cfg.HTTP.Listen != "" {
 		t.Errorf("http.listen = %q, want it disabled", cfg.HTTP.Listen)
+	}
+}
+
+// Every condition whose values are configurable has its [amp] key, and the defaults enable
+// exactly what the registry knows.
+func TestEveryValuesKeyHasAField(t *testing.T) {
+	a := Default().AMP
+	lists := a.valueLists()
+	for _, c := range resolver.Conditions() {
+		if c.ValuesKey == "" {
+			continue
+		}
+		found := false
+		for _, l := range lists {
+			if l.condition.Name == c.Name {
+				found = true
+				if !slices.Equal(*l.list, c.Values) {
+					t.Errorf("amp.%s defaults to %q, want %q", c.ValuesKey, *l.list, c.Values)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("condition %s: config.AMP has no field with toml tag %q", c.Name, c.ValuesKey)
+		}
+	}
+	if !slices.Equal(a.Conditions, resolver.KnownConditions()) {
+		t.Errorf("amp.conditions defaults to %q, want %q", a.Conditions, resolver.KnownConditions())
 	}
 }

@@ -10,7 +10,7 @@ import (
 // (component.address, component.domain, component.secret or component.secret_file,
 // server.hosts) are left empty, so Default() alone does not validate.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Component: Component{
 			MaxStanzaBytes:   component.DefaultMaxStanzaBytes,
 			Keepalive:        60 * time.Second,
@@ -24,18 +24,7 @@ func Default() *Config {
 			Hosts:     []string{},
 			ReplyFrom: ReplyFromServer,
 		},
-		AMP: AMP{
-			Actions:             KnownActions(),
-			Conditions:          KnownConditions(),
-			DeliverValues:       KnownDeliverValues(),
-			MatchResourceValues: KnownMatchResourceValues(),
-			Gateways:            []string{},
-			Forwarded:           []string{},
-			RemoteUnsupported:   RemoteError,
-			RemoteCacheTTL:      24 * time.Hour,
-			RemoteNegativeTTL:   10 * time.Minute,
-			RemoteTimeout:       10 * time.Second,
-		},
+		AMP: defaultAMP(),
 		Privacy: Privacy{
 			PresencePolicy:  PolicyRoster,
 			RosterCacheTTL:  30 * time.Second,
@@ -45,6 +34,13 @@ func Default() *Config {
 		HTTP:  HTTP{Listen: "127.0.0.1:9479"},
 		Log:   Log{Level: "info", Format: "text"},
 	}
+	c.AMP.Gateways = []string{}
+	c.AMP.Forwarded = []string{}
+	c.AMP.RemoteUnsupported = RemoteError
+	c.AMP.RemoteCacheTTL = 24 * time.Hour
+	c.AMP.RemoteNegativeTTL = 10 * time.Minute
+	c.AMP.RemoteTimeout = 10 * time.Second
+	return c
 }
 
 // The limits of component.max_stanza_bytes.

@@ -87,18 +87,13 @@ func (s *Server) validate(add func(error), componentDomain string) {
 }
 
 func (a *AMP) validate(add func(error)) {
-	add(names("amp.actions", "action", a.Actions, KnownActions()))
-	add(names("amp.conditions", "condition", a.Conditions, KnownConditions()))
-	add(names("amp.deliver_values", "deliver value", a.DeliverValues, KnownDeliverValues()))
-	add(names("amp.match_resource_values", "match-resource value", a.MatchResourceValues, KnownMatchResourceValues()))
+	a.validateNames(add)
 	if len(a.Actions) == 0 {
 		add(errors.New("config: amp.actions is empty; enable at least one action, or remove the key for all of them"))
 	}
 	if len(a.Conditions) == 0 {
 		add(errors.New("config: amp.conditions is empty; enable at least one condition, or remove the key for all of them"))
 	}
-	add(valuesFor("amp.deliver_values", "deliver", a.DeliverValues, a.Conditions))
-	add(valuesFor("amp.match_resource_values", "match-resource", a.MatchResourceValues, a.Conditions))
 	for i, g := range a.Gateways {
 		d, err := domain("amp.gateways", g)
 		add(err)
@@ -141,14 +136,6 @@ func names(key, what string, list, known []string) error {
 	}
 	errs = append(errs, duplicates(key, list))
 	return errors.Join(errs...)
-}
-
-// valuesFor requires values for a condition that is enabled.
-func valuesFor(key, condition string, values, conditions []string) error {
-	if len(values) == 0 && slices.Contains(conditions, condition) {
-		return fmt.Errorf("config: %s is empty while amp.conditions enables %q; list at least one value or remove %q from amp.conditions", key, condition, condition)
-	}
-	return nil
 }
 
 func duplicates(key string, list []string) error {

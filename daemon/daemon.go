@@ -9,13 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/held"
+	"github.com/ampd-xmpp/ampd/iq"
 	"github.com/ampd-xmpp/ampd/metrics"
 	"github.com/ampd-xmpp/ampd/presence"
+	"github.com/ampd-xmpp/ampd/resolver"
 	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/store"
 )
@@ -27,39 +27,37 @@ type Sender interface {
 
 // Daemon is one running ampd.
 type Daemon struct {
-	log       *slog.Logger
-	metrics   *metrics.Metrics
-	client    *component.Client
-	out       Sender
-	domain    string   // the component's domain
-	hosts     []string // the XMPP hosts served
-	replyFrom string   // config.ReplyFromServer or ReplyFromComponent
-	maxStanza int      // component.max_stanza_bytes: a divert over it is refused unread
-	now       func() time.Time
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	client  *component.Client
+	out     Sender
+	domain  string   // the component's domain
+	hosts   []string // the XMPP hosts served
+	now     func() time.Time
+	// maxStanza is component.max_stanza_bytes: a divert over it is refused unread.
+	maxStanza int
 
-	settings atomic.Pointer[settings]
-	presence *presence.Table
-	store    *store.Store
-	held     *held.Manager // messages ampd keeps itself (expire-at while offline)
-	acksMu   sync.Mutex
-	unacked  map[string]time.Time // re-inject key → when it was first sent
+	settings  atomic.Pointer[settings]
+	presence  *presence.Table
+	store     *store.Store
+	held      *held.Manager // messages ampd keeps itself (expire-at while offline)
+	reinjects *metrics.ReinjectTracker
 
 	connected  atomic.Bool
 	privileged atomic.Bool // the XEP-0356 presence permission has been announced
 	everUp     atomic.Bool
-	queries    atomic.Uint64 // iq ids of ampd's own queries (rosters, disco#info)
 
 	requests sync.Pool // *request with parse storage, reused from divert to divert
 
 	mu       sync.Mutex // guards what follows: the state of requests being decided
-	jids     *jidCache
-	messages messageCounters
-	decided  *decidedRoutes
-	batches  verdictBatches  // verdicts decided and not yet sent
-	replyBuf []byte          // scratch for building replies
-	pending  *pendingLookups // queries under way and the requests parked on them
-	rosters  *rosterCache
-	hops     *hopCache // disco#info answers of recipient domains (§8 next hop, gateways)
+	jids     *presence.Addresses
+	messages *metrics.MessageCounters
+	answered *route.Answered             // the verdicts sent, to repeat them to a re-divert
+	batches  *route.Batches              // verdicts decided and not yet sent
+	replyBuf []byte                      // scratch for building replies
+	pending  *iq.Pending[*request]       // queries under way and the requests parked on them
+	rosters  *iq.Cache[subscribers]      // recipients' rosters (§9)
+	hops     *iq.Cache[resolver.NextHop] // disco#info answers of recipient domains (§8 next hop, gateways)
 }
 
 // Options are the parts of a Daemon that tests replace.
@@ -81,20 +79,20 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		metrics:   m,
 		domain:    cfg.Component.Domain,
 		hosts:     slices.Clone(cfg.Server.Hosts),
-		replyFrom: cfg.Server.ReplyFrom,
-		maxStanza: cfg.Component.MaxStanzaBytes,
 		now:       opts.Now,
 		presence:  presence.NewTable(),
-		decided:   newDecidedRoutes(1 << 16),
-		jids:      newJIDCache(1 << 16),
-		unacked:   make(map[string]time.Time),
-		messages:  messageCounters{vec: m.Messages, m: make(map[[2]string]prometheus.Counter)},
+		answered:  route.NewAnswered(1 << 16),
+		jids:      presence.NewAddresses(1 << 16),
+		messages:  m.MessageCounters(),
+		maxStanza: cfg.Component.MaxStanzaBytes,
 	}
 	d.settings.Store(s)
+	d.reinjects = m.ReinjectTracker(d.now)
 	d.requests.New = func() any { return new(request) }
-	d.pending = newPendingLookups(d)
-	d.rosters = newRosterCache(d)
-	d.hops = newHopCache()
+	d.batches = route.NewBatches(d.domain, d.sendWaiting) // sendWaiting copies
+	d.pending = iq.NewPending[*request](d.send, d.lockedFlush)
+	d.rosters = iq.NewCache[subscribers]()
+	d.hops = iq.NewCache[resolver.NextHop]()
 	d.client = component.New(component.Config{
 		Address:          cfg.Component.Address,
 		Domain:           cfg.Component.Domain,
@@ -125,7 +123,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	err := d.client.Run(ctx)
 	stopWatch()
 	<-watched
-	d.pending.stop()
+	d.mu.Lock()
+	d.pending.Stop() // parked requests are left to the server module, which diverts them again
+	d.mu.Unlock()
 	d.closeHeld()
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -1,11 +1,11 @@
-// Package daemon carries out ampd's decisions: it connects to the XMPP server as a component,
-// keeps the presence table, answers every diverted AMP request with exactly one verdict and
-// the reply the sender is owed, and announces the enabled features.
+// Package daemon asks, parks and acts. It connects to the XMPP server as a component, keeps
+// the presence table, answers every diverted AMP request with exactly one verdict and the
+// reply the sender is owed, and announces the enabled features.
 //
 // It is the only package that wires the pure core (amp, resolver) to I/O (component, route,
-// presence, metrics). All decisions are the resolver's; this package only gathers their inputs
-// (presence, recipient facts, the §9 roster answer, the recipient domain's disco#info — is the
-// remote next hop AMP-capable, is it a gateway —, the time) and acts on the result. Requests
-// waiting for a roster or a disco#info answer are parked (pending.go) without holding up
-// any other request.
+// iq, presence, held, metrics). Every outcome is formed by resolver.Resolve; this package
+// gathers its inputs (presence, route facts, time), fetches what the resolver says it needs
+// (the §9 roster: roster.go; the next hop's disco#info: nexthop.go) from a cache or by parking
+// the request until the answer arrives (pending.go; a parked request holds up no other), and
+// carries out the outcome (divert.go: act). It writes no XML itself: the adapters encode.
 package daemon

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 
+	"github.com/ampd-xmpp/ampd/iq"
 	"github.com/ampd-xmpp/ampd/presence"
 	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/xmlstream"
@@ -40,7 +41,7 @@ func (h handler) Disconnected(err error) {
 // and writes them out from this goroutine (outside d.mu: a write may wait for the network).
 func (h handler) Idle() {
 	h.d.mu.Lock()
-	h.d.flushVerdicts()
+	h.d.batches.Flush()
 	h.d.mu.Unlock()
 	if f, ok := h.d.out.(interface{ Flush() }); ok {
 		f.Flush()
@@ -55,7 +56,7 @@ func (h handler) Stanza(raw []byte) {
 	case "presence":
 		d.presenceStanza(raw)
 	case "iq":
-		d.iq(raw)
+		d.iqStanza(raw)
 	default:
 		d.skip("unexpected", "top-level element that is not a stanza", raw)
 	}
@@ -118,4 +119,51 @@ func (d *Daemon) skip(reason, why string, raw []byte) {
 		s = s[:show]
 	}
 	d.log.Warn("skipping stanza", "reason", reason, "why", why, "stanza", string(s), "bytes", len(raw))
+}
+
+// The component calls Prepare on its reading goroutine and StanzaPrepared on its handling
+// goroutine (component.Preparer). A divert's parsing (the divert and the inner message) so
+// runs in parallel with the decisions of the diverts read before it, and the
+// handling goroutine, which holds d.mu, only decides.
+
+// Prepare parses a divert into a request from the pool; anything else is left to Stanza.
+func (h handler) Prepare(raw []byte) any {
+	if string(xmlstream.Name(raw)) != "message" {
+		return nil
+	}
+	div, err := route.ParseDivert(raw)
+	if err != nil {
+		return nil // not a divert (or malformed): Stanza reads it again and says which
+	}
+	r := h.d.requests.Get().(*request)
+	h.d.read(r, div)
+	return r
+}
+
+// StanzaPrepared settles what Prepare prepared, or handles raw as Stanza does.
+func (h handler) StanzaPrepared(raw []byte, prepared any) {
+	r, ok := prepared.(*request)
+	if !ok {
+		h.Stanza(raw)
+		return
+	}
+	h.d.settle(r)
+	h.d.requests.Put(r)
+}
+
+// iqStanza answers queries addressed to the component and hands answers to ampd's own
+// queries to the look-up waiting for them.
+func (d *Daemon) iqStanza(raw []byte) {
+	s, err := iq.Parse(raw)
+	if err != nil {
+		d.skip("malformed", err.Error(), raw)
+		return
+	}
+	if s.IsAnswer() {
+		d.mu.Lock()
+		d.pending.Answer(&s)
+		d.mu.Unlock()
+		return
+	}
+	d.send(iq.AppendAnswer(nil, &s))
 }

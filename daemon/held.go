@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/held"
@@ -54,38 +53,16 @@ func (d *Daemon) available(bare string) {
 // heldActions sends what the held-message manager releases through the server module.
 type heldActions struct{ d *Daemon }
 
+// Reinject is called with the manager's lock held: nothing here may call back into it.
 func (a heldActions) Reinject(host, key string, stanza []byte) error {
-	kind := "reply"
-	if strings.HasSuffix(key, "-release") {
-		kind = "release"
-	}
-	a.d.metrics.Reinjects.WithLabelValues(kind).Inc()
-	// Called with the manager's lock held: nothing here may call back into it (held.Len).
-	a.d.reinjectSent(key)
+	a.d.reinjects.Sent(key)
 	return a.d.out.Send(route.AppendReinject(nil, a.d.domain, host, key, stanza))
-}
-
-// reinjectSent remembers when a re-inject went out, for the acknowledgement lag. A resend
-// keeps the first time: the lag is what the held message waited in all.
-func (d *Daemon) reinjectSent(key string) {
-	d.acksMu.Lock()
-	defer d.acksMu.Unlock()
-	if _, ok := d.unacked[key]; !ok {
-		d.unacked[key] = d.now()
-	}
 }
 
 // reinjectAcked completes a re-inject: the manager forgets the step, the lag is observed.
 func (d *Daemon) reinjectAcked(key string) {
 	d.held.Acked(key)
-	d.metrics.ReinjectAcks.Inc()
-	d.acksMu.Lock()
-	sent, ok := d.unacked[key]
-	delete(d.unacked, key)
-	d.acksMu.Unlock()
-	if ok {
-		d.metrics.ReinjectAckLag.Observe(d.now().Sub(sent).Seconds())
-	}
+	d.reinjects.Acked(key)
 }
 
 // watchHeld keeps the held-messages gauge current: deadlines fire on the manager's own timer,

@@ -12,37 +12,23 @@ import (
 // settings are the values derived from the configuration that a SIGHUP may replace. A
 // decision reads one settings value from start to end, so a reload never mixes two configs.
 type settings struct {
-	features  resolver.Features
+	policy    resolver.Policy
 	disco     []string
-	policy    string // config.PolicyRoster, PolicySameDomain or PolicyOff
-	gateways  []string
-	forwarded []string
-	rosterTTL int64 // nanoseconds; 0 disables the roster cache
+	rosterTTL time.Duration // 0 disables the roster cache
 	rosterMax int
 
-	remoteUnsupported string // config.RemoteError, RemoteStrip or RemotePass
-	remoteTTL         time.Duration
-	remoteNegativeTTL time.Duration
-	remoteTimeout     time.Duration
+	remoteTTL, remoteNegativeTTL, remoteTimeout time.Duration
 }
 
 func newSettings(cfg *config.Config) (*settings, error) {
-	f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.DeliverValues, cfg.AMP.MatchResourceValues)
+	p, err := cfg.Policy()
 	if err != nil {
-		return nil, fmt.Errorf("daemon: [amp]: %w", err)
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
+	p.LocalHosts, p.Gateways, p.Forwarded = slices.Clone(p.LocalHosts), slices.Clone(p.Gateways), slices.Clone(p.Forwarded)
 	return &settings{
-		features:  f,
-		disco:     f.Disco(),
-		policy:    cfg.Privacy.PresencePolicy,
-		gateways:  slices.Clone(cfg.AMP.Gateways),
-		forwarded: slices.Clone(cfg.AMP.Forwarded),
-		rosterTTL: int64(cfg.Privacy.RosterCacheTTL),
-		rosterMax: cfg.Privacy.RosterCacheSize,
-
-		remoteUnsupported: cfg.AMP.RemoteUnsupported,
-		remoteTTL:         cfg.AMP.RemoteCacheTTL,
-		remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL,
-		remoteTimeout:     cfg.AMP.RemoteTimeout,
+		policy: p, disco: p.Features.Disco(),
+		rosterTTL: cfg.Privacy.RosterCacheTTL, rosterMax: cfg.Privacy.RosterCacheSize,
+		remoteTTL: cfg.AMP.RemoteCacheTTL, remoteNegativeTTL: cfg.AMP.RemoteNegativeTTL, remoteTimeout: cfg.AMP.RemoteTimeout,
 	}, nil
 }

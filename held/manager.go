@@ -188,18 +188,15 @@ func (m *Manager) Hold(host, route string, msg []byte, received time.Time, d res
 		return 0, fmt.Errorf("held: recipient %q: %w", h.msg.To.Value, err)
 	}
 	h.rec.Recipient = to.Bare().String()
-	for i, r := range h.msg.Amp.Rules {
-		if r.Condition.Value != "expire-at" {
-			continue
-		}
-		at, err := resolver.ParseExpireAt(r.Value.Value)
-		if err != nil {
-			return 0, fmt.Errorf("held: rule %d: %w", i, err)
-		}
-		h.rec.Deadlines = append(h.rec.Deadlines, store.Deadline{Rule: i, At: at})
+	deadlines, err := resolver.Deadlines(h.msg.Amp.Rules)
+	if err != nil {
+		return 0, fmt.Errorf("held: %w", err)
+	}
+	for _, d := range deadlines {
+		h.rec.Deadlines = append(h.rec.Deadlines, store.Deadline{Rule: d.Rule, At: d.At})
 	}
 	if len(h.rec.Deadlines) == 0 {
-		return 0, errors.New("held: message has no expire-at rule; it belongs in the server's offline store")
+		return 0, errors.New("held: message has no rule with a deadline; it belongs in the server's offline store")
 	}
 	if d.Met >= 0 && d.Action == "notify" {
 		h.rec.Fired = []int{d.Met}

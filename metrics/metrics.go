@@ -6,12 +6,17 @@
 // and alerts see a series at 0 instead of none.
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ampd-xmpp/ampd/resolver"
+)
 
 // The label values created at start-up, one list per label.
 var (
-	verdicts = []string{"deliver", "discard", "hold"}
-	actions  = []string{"notify", "alert", "error", "drop", "none"}
+	verdicts = []string{string(resolver.Deliver), string(resolver.Discard), string(resolver.Hold)}
+	actions  = append(resolver.KnownActions(), "none") // the registered AMP actions
+
 	// The XEP-0079 error classes, plus "malformed" for an <amp/> that cannot be read at all and
 	// "too-large" for a divert over component.max_stanza_bytes.
 	validationClasses = []string{

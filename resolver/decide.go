@@ -9,7 +9,7 @@ package resolver
 //   - no rule was met: the default disposition is carried out (Deliver or Hold), Met -1.
 //
 // The verdict is Hold instead of Deliver when the disposition is stored and the message
-// carries an expire-at rule: ampd keeps such messages itself, because a server's offline
+// carries a rule with a deadline (expire-at): ampd keeps such messages itself, because a server's offline
 // store cannot expire them (§7).
 //
 // in.Message must be a parsed AMP request; in.From and in.To its parsed addresses.
@@ -19,22 +19,22 @@ func Decide(in Input, f Features) Decision {
 		return Decision{Verdict: Discard, Met: -1, Err: err}
 	}
 	full, resource := addressedResource(in)
-	rt := defaultRoute(in, full, resource)
+	fb := defaultFallback(in, full, resource)
 	d := Decision{
 		Verdict:      Deliver,
-		Disposition:  rt.disposition,
-		Destinations: rt.destinations(in.Available),
-		Met:          firstMet(in, rt, full, resource),
+		Disposition:  fb.disposition,
+		Destinations: fb.destinations(in.Available),
 	}
 	rules := in.Message.Amp.Rules
+	d.Met = firstMet(rules, situation(in, fb, full, resource))
 	if d.Met >= 0 {
 		d.Action = rules[d.Met].Action.Value
-		if d.Action != "notify" {
+		if !actions[actionIndex(d.Action)].Continues {
 			d.Verdict = Discard
 			return d
 		}
 	}
-	if d.Disposition == Stored && hasExpireAt(rules) {
+	if d.Disposition == Stored && hasDeadline(rules) {
 		d.Verdict = Hold
 	}
 	return d

@@ -1,7 +1,7 @@
 package resolver
 
 // target says which of the recipient's available resources a message would reach. Keeping
-// the rule instead of a list lets match-resource be judged without building a slice.
+// the rule instead of a list lets a condition judge the destinations without building a slice.
 type target uint8
 
 const (
@@ -11,8 +11,9 @@ const (
 	toNonNegative               // every available resource with priority ≥ 0 (headline)
 )
 
-// route is the default disposition with the rule for its destinations.
-type route struct {
+// fallback is what the server would do with the message without AMP: the default
+// disposition, with the rule for its destinations.
+type fallback struct {
 	disposition Disposition
 	target      target
 	top         int    // the highest priority, for toTopPriority
@@ -20,12 +21,12 @@ type route struct {
 }
 
 // reaches reports whether the message would go to available resource r.
-func (rt route) reaches(r Resource) bool {
-	switch rt.target {
+func (fb fallback) reaches(r Resource) bool {
+	switch fb.target {
 	case toAddressed:
-		return r.Name == rt.resource
+		return r.Name == fb.resource
 	case toTopPriority:
-		return r.Priority == rt.top
+		return r.Priority == fb.top
 	case toNonNegative:
 		return r.Priority >= 0
 	}
@@ -33,16 +34,16 @@ func (rt route) reaches(r Resource) bool {
 }
 
 // destinations lists the resources the message would go to, nil if none.
-func (rt route) destinations(available []Resource) []string {
-	if rt.target == toNobody {
+func (fb fallback) destinations(available []Resource) []string {
+	if fb.target == toNobody {
 		return nil
 	}
-	if rt.target == toAddressed {
-		return []string{rt.resource}
+	if fb.target == toAddressed {
+		return []string{fb.resource}
 	}
 	var out []string
 	for _, r := range available {
-		if rt.reaches(r) {
+		if fb.reaches(r) {
 			out = append(out, r.Name)
 		}
 	}
@@ -54,8 +55,8 @@ func (rt route) destinations(available []Resource) []string {
 // nothing; it only predicts.
 func DefaultDisposition(in Input) (Disposition, []string) {
 	full, resource := addressedResource(in)
-	rt := defaultRoute(in, full, resource)
-	return rt.disposition, rt.destinations(in.Available)
+	fb := defaultFallback(in, full, resource)
+	return fb.disposition, fb.destinations(in.Available)
 }
 
 // addressedResource reports whether the message is addressed to a full JID and which
@@ -67,34 +68,34 @@ func addressedResource(in Input) (full bool, resource string) {
 	return true, in.To.Resourcepart()
 }
 
-func defaultRoute(in Input, full bool, resource string) route {
+func defaultFallback(in Input, full bool, resource string) fallback {
 	switch {
 	case in.Facts.Forwarded:
-		return route{disposition: Forward}
+		return fallback{disposition: Forward}
 	case in.Facts.Gateway:
-		return route{disposition: Gateway}
+		return fallback{disposition: Gateway}
 	}
 	switch in.Facts.Recipient {
 	case RecipientLocal:
-		return localRoute(in, full, resource)
+		return localFallback(in, full, resource)
 	case RecipientUnknown:
-		return route{disposition: None} // the server bounces it as usual
+		return fallback{disposition: None} // the server bounces it as usual
 	default: // remote: routed to the next hop; service: handed to the component
-		return route{disposition: Direct}
+		return fallback{disposition: Direct}
 	}
 }
 
 // localRoute is the table of amp-semantics §3 for an existing local account.
-func localRoute(in Input, full bool, resource string) route {
+func localFallback(in Input, full bool, resource string) fallback {
 	kind := messageType(in)
 	if full {
 		for _, r := range in.Available {
 			if r.Name == resource { // any priority, negative included
-				return route{disposition: Direct, target: toAddressed, resource: resource}
+				return fallback{disposition: Direct, target: toAddressed, resource: resource}
 			}
 		}
 		if kind == headline || kind == groupchat {
-			return route{disposition: None}
+			return fallback{disposition: None}
 		}
 		// chat, normal: as if sent to the bare JID
 	}
@@ -102,20 +103,20 @@ func localRoute(in Input, full bool, resource string) route {
 	top, anyNonNegative := highestPriority(in.Available)
 	switch kind {
 	case groupchat:
-		return route{disposition: None}
+		return fallback{disposition: None}
 	case headline:
 		if anyNonNegative {
-			return route{disposition: Direct, target: toNonNegative}
+			return fallback{disposition: Direct, target: toNonNegative}
 		}
-		return route{disposition: None}
+		return fallback{disposition: None}
 	}
 	if anyNonNegative {
-		return route{disposition: Direct, target: toTopPriority, top: top}
+		return fallback{disposition: Direct, target: toTopPriority, top: top}
 	}
 	if in.Facts.OfflineStorage {
-		return route{disposition: Stored}
+		return fallback{disposition: Stored}
 	}
-	return route{disposition: None}
+	return fallback{disposition: None}
 }
 
 // highestPriority returns the highest priority among the available resources and whether

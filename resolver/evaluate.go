@@ -1,84 +1,63 @@
 package resolver
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/amp"
 )
 
+// situation is what the conditions of in are judged on.
+func situation(in Input, fb fallback, full bool, resource string) Situation {
+	s := Situation{Recipient: in.Facts.Recipient, Available: in.Available, Now: in.Now, Full: full, Resource: resource, fb: fb}
+	if s.Recipient == RecipientUnknown {
+		s.Available = nil // no such account, no resources, whatever the caller passed
+	}
+	return s
+}
+
 // firstMet returns the index of the first rule whose condition is met, -1 if none: the first
-// met rule decides, whatever its action (Decision D2).
-func firstMet(in Input, rt route, full bool, resource string) int {
-	for i, r := range in.Message.Amp.Rules {
-		if met(r, in, rt, full, resource) {
+// met rule decides, whatever its action (Decision D2). The rules are valid.
+func firstMet(rules []amp.Rule, s Situation) int {
+	for i, r := range rules {
+		if c := conditionIndex(r.Condition.Value); c >= 0 && conditions[c].Met(r.Value.Value, s) {
 			return i
 		}
 	}
 	return -1
 }
 
-// met reports whether the condition of a valid rule holds (amp-semantics §4).
-func met(r amp.Rule, in Input, rt route, full bool, resource string) bool {
-	switch r.Condition.Value {
-	case "deliver":
-		return string(rt.disposition) == r.Value.Value
-	case "expire-at":
-		return expired(r.Value.Value, in.Now)
-	case "match-resource":
-		return matchResource(r.Value.Value, in, rt, full, resource)
-	}
-	return false
-}
-
-// expired reports whether the dispatch time now is on or after the expire-at value.
-func expired(value string, now time.Time) bool {
-	t, ok := parseUTCDateTime(value)
-	return ok && !now.Before(t)
-}
-
-// matchResource judges match-resource on the actual destination of the message (Decision
-// D4). It is judged only where ampd is the recipient's edge server: for a remote recipient
-// it is not applicable and never met, per-hop or not (Decision D5), and neither is it for a
-// service, whose resources ampd does not know.
-func matchResource(value string, in Input, rt route, full bool, resource string) bool {
-	switch in.Facts.Recipient {
-	case RecipientLocal, RecipientUnknown:
-	default:
-		return false
-	}
-	available := in.Available
-	if in.Facts.Recipient == RecipientUnknown {
-		available = nil // no such account, no resources, whatever the caller passed
-	}
-	reached, reachedAddressed := 0, false
-	for _, r := range available {
-		if rt.reaches(r) {
-			reached++
-			reachedAddressed = reachedAddressed || (full && r.Name == resource)
-		}
-	}
-	switch value {
-	case "any":
-		return len(available) > 0
-	case "exact":
-		if full {
-			return reachedAddressed && reached == 1
-		}
-		return reached == 0
-	case "other":
-		if full {
-			return reached > 0 && !reachedAddressed
-		}
-		return reached > 0
-	}
-	return false
-}
-
-func hasExpireAt(rules []amp.Rule) bool {
+// hasDeadline reports whether a rule's condition has a deadline (expire-at): a stored
+// message with one is held by ampd, because a server's offline store cannot wake for it.
+func hasDeadline(rules []amp.Rule) bool {
 	for _, r := range rules {
-		if r.Condition.Value == "expire-at" {
+		if c := conditionIndex(r.Condition.Value); c >= 0 && conditions[c].Deadline != nil {
 			return true
 		}
 	}
 	return false
+}
+
+// RuleDeadline is the deadline of one rule of a held message.
+type RuleDeadline struct {
+	Rule int // index in the message's rules
+	At   time.Time
+}
+
+// Deadlines returns the deadlines of rules, in document order, for the store of held
+// messages; the error names the first rule whose value has no valid deadline.
+func Deadlines(rules []amp.Rule) ([]RuleDeadline, error) {
+	var out []RuleDeadline
+	for i, r := range rules {
+		c := conditionIndex(r.Condition.Value)
+		if c < 0 || conditions[c].Deadline == nil {
+			continue
+		}
+		at, ok := conditions[c].Deadline(r.Value.Value)
+		if !ok {
+			return nil, fmt.Errorf("resolver: rule %d: %s value %q is no deadline", i, r.Condition.Value, r.Value.Value)
+		}
+		out = append(out, RuleDeadline{Rule: i, At: at})
+	}
+	return out, nil
 }

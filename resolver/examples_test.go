@@ -54,8 +54,8 @@ func TestXEP0079Examples(t *testing.T) {
 		before2004  = time.Date(2003, 6, 1, 0, 0, 0, 0, time.UTC)
 		after2004   = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC)
 		remote      = Facts{Recipient: RecipientRemote}
-		noDrop, _   = NewFeatures([]string{"alert", "error", "notify"}, KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
-		noExpiry, _ = NewFeatures(KnownActions(), []string{"deliver", "match-resource"}, KnownDeliverValues(), KnownMatchResourceValues())
+		noDrop, _   = newFeatures([]string{"alert", "error", "notify"}, KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
+		noExpiry, _ = newFeatures(KnownActions(), []string{"deliver", "match-resource"}, KnownDeliverValues(), KnownMatchResourceValues())
 	)
 	tests := [...]struct {
 		example    int

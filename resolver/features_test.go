@@ -17,9 +17,9 @@ func TestDefaultFeaturesDisco(t *testing.T) {
 	if got := DefaultFeatures().Disco(); !slices.Equal(got, want) {
 		t.Errorf("Disco() = %q, want %q", got, want)
 	}
-	all, err := NewFeatures(KnownActions(), KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
+	all, err := newFeatures(KnownActions(), KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
 	if err != nil || all != DefaultFeatures() {
-		t.Errorf("NewFeatures(everything known) = %v, %v; want DefaultFeatures()", all, err)
+		t.Errorf("newFeatures(everything known) = %v, %v; want DefaultFeatures()", all, err)
 	}
 }
 
@@ -41,7 +41,7 @@ func TestNewFeatures(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
-			f, err := NewFeatures(tc.actions, tc.conditions, tc.deliver, tc.match)
+			f, err := newFeatures(tc.actions, tc.conditions, tc.deliver, tc.match)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "resolver: ") {
 					t.Fatalf("err = %v, want one naming %s", err, tc.err)

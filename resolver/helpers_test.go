@@ -53,3 +53,16 @@ func local(m *amp.Message, available ...Resource) Input {
 		Now:                t2004,
 	}
 }
+
+func conditionValues(name string) []string {
+	c, _ := LookupCondition(name)
+	return c.Values
+}
+
+func KnownDeliverValues() []string       { return conditionValues("deliver") }
+func KnownMatchResourceValues() []string { return conditionValues("match-resource") }
+
+// newFeatures is NewFeatures with the two configurable value lists of XEP-0079.
+func newFeatures(actions, conditions, deliver, match []string) (Features, error) {
+	return NewFeatures(actions, conditions, map[string][]string{"deliver": deliver, "match-resource": match})
+}

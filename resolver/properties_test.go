@@ -55,12 +55,12 @@ var genExpireAt = rapid.Custom(func(t *rapid.T) string {
 
 // genValidRule draws a rule that passes validation (given the presence policy allows it).
 var genValidRule = rapid.Custom(func(t *rapid.T) amp.Rule {
-	action := rapid.SampledFrom(actionNames[:]).Draw(t, "action")
+	action := rapid.SampledFrom(KnownActions()).Draw(t, "action")
 	switch rapid.IntRange(0, 2).Draw(t, "condition") {
 	case 0:
-		return rule(action, "deliver", rapid.SampledFrom(deliverValueNames[:]).Draw(t, "value"))
+		return rule(action, "deliver", rapid.SampledFrom(KnownDeliverValues()).Draw(t, "value"))
 	case 1:
-		return rule(action, "match-resource", rapid.SampledFrom(matchResourceNames[:]).Draw(t, "value"))
+		return rule(action, "match-resource", rapid.SampledFrom(KnownMatchResourceValues()).Draw(t, "value"))
 	default:
 		return rule(action, "expire-at", genExpireAt.Draw(t, "value"))
 	}

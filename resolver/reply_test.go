@@ -55,8 +55,8 @@ func canonical(t *testing.T, b []byte) string {
 func TestReply(t *testing.T) {
 	var (
 		before2004  = time.Date(2003, 6, 1, 0, 0, 0, 0, time.UTC)
-		noDrop, _   = NewFeatures([]string{"alert", "error", "notify"}, KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
-		noExpiry, _ = NewFeatures(KnownActions(), []string{"deliver", "match-resource"}, KnownDeliverValues(), KnownMatchResourceValues())
+		noDrop, _   = newFeatures([]string{"alert", "error", "notify"}, KnownConditions(), KnownDeliverValues(), KnownMatchResourceValues())
+		noExpiry, _ = newFeatures(KnownActions(), []string{"deliver", "match-resource"}, KnownDeliverValues(), KnownMatchResourceValues())
 		remote      = Facts{Recipient: RecipientRemote}
 	)
 	const example16 = `<message from='northumberland@shakespeare.lit' id='richard2-4.1.247' to='kingrichard@royalty.england.lit'>

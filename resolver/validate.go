@@ -36,7 +36,7 @@ func Validate(in Input, f Features) *amp.Error {
 
 	var all ruleFault
 	for _, r := range m.Amp.Rules {
-		all |= checkRule(r, f, guarded)
+		all |= checkRule(r, &f, guarded)
 	}
 	if everyRuleInvalid {
 		all |= faultInvalid
@@ -48,7 +48,7 @@ func Validate(in Input, f Features) *amp.Error {
 	class := reportedClass(all)
 	var offending []amp.Rule
 	for _, r := range m.Amp.Rules {
-		if everyRuleInvalid && class == faultInvalid || checkRule(r, f, guarded)&class != 0 {
+		if everyRuleInvalid && class == faultInvalid || checkRule(r, &f, guarded)&class != 0 {
 			offending = append(offending, r)
 		}
 	}
@@ -78,64 +78,30 @@ func validPerHop(v string) bool {
 	return v == "true" || v == "false" || v == "1" || v == "0"
 }
 
-// presenceGuarded reports whether the §9 policy refuses presence-revealing rules of this
-// sender: the recipient is a local account (existing or not, so that an unknown account is
-// treated exactly like a stranger's and its existence stays hidden), the caller's policy did
-// not authorise the sender, and the sender is not writing to their own bare JID. Remote
-// recipients and services reveal no presence here, so the policy never applies to them.
-func presenceGuarded(in Input) bool {
-	switch in.Facts.Recipient {
-	case RecipientLocal, RecipientUnknown:
-	default:
-		return false
-	}
-	return !in.PresenceAuthorised && !in.From.Bare().Equal(in.To.Bare())
-}
-
 // checkRule returns every class rule r falls into. guarded is the result of presenceGuarded.
-func checkRule(r amp.Rule, f Features, guarded bool) ruleFault {
+func checkRule(r amp.Rule, f *Features, guarded bool) ruleFault {
 	var fault ruleFault
 
-	action := r.Action.Value
-	if !r.Action.Present || action == "" {
+	action := actionIndex(r.Action.Value)
+	if !r.Action.Present || r.Action.Value == "" {
 		fault |= faultInvalid
-	} else if !f.actions.has(indexOf(actionNames[:], action)) {
+	} else if !f.actions.has(action) {
 		fault |= faultUnsupportedAction
 	}
 
-	condition := indexOf(conditionNames[:], r.Condition.Value)
+	condition := conditionIndex(r.Condition.Value)
 	if !r.Condition.Present || r.Condition.Value == "" {
 		fault |= faultInvalid
 	} else if !f.conditions.has(condition) {
 		fault |= faultUnsupportedCondition
 	}
 
-	if !validValue(condition, r.Value, f) {
+	if !f.validValue(condition, r.Value) {
 		fault |= faultInvalid
 	}
 
-	// Every condition XEP-0079 defines can reveal presence; only drop answers nothing.
-	if guarded && condition >= 0 && action != "drop" {
+	if guarded && asksPresence(condition, action) {
 		fault |= faultInvalid
 	}
 	return fault
-}
-
-// validValue reports whether v is a valid, enabled value for the condition with index
-// condition. The value of a condition that is itself unknown is not judged: the rule is
-// already reported as unsupported-conditions, a class of higher precedence.
-func validValue(condition int, v amp.Attr, f Features) bool {
-	if !v.Present || v.Value == "" {
-		return false
-	}
-	switch condition {
-	case conditionDeliver:
-		return f.deliverValues.has(indexOf(deliverValueNames[:], v.Value))
-	case conditionMatchResource:
-		return f.matchResourceValues.has(indexOf(matchResourceNames[:], v.Value))
-	case conditionExpireAt:
-		_, ok := parseUTCDateTime(v.Value)
-		return ok
-	}
-	return true
 }

@@ -54,7 +54,7 @@ func checkErr(t *testing.T, got *amp.Error, want *wantErr, m *amp.Message) {
 
 func TestValidate(t *testing.T) {
 	only := func(actions, conditions, deliver, match []string) Features {
-		f, err := NewFeatures(actions, conditions, deliver, match)
+		f, err := newFeatures(actions, conditions, deliver, match)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,21 +1,26 @@
 package route
 
-import "github.com/ampd-xmpp/ampd/xmlscan"
+import (
+	"github.com/ampd-xmpp/ampd/resolver"
+	"github.com/ampd-xmpp/ampd/xmlscan"
+)
 
-// Action is what a verdict tells the server module to do with a diverted message.
-type Action string
+// Verdict is what ampd tells the server module to do with a diverted message: the
+// resolver's verdict, written as it is. (AMP's own actions, notify, alert, error and drop,
+// are something else: they decide the verdict and the reply.)
+type Verdict = resolver.Verdict
 
-// The verdict actions of the wire protocol.
+// The verdicts of the wire protocol.
 const (
-	Deliver Action = "deliver"
-	Discard Action = "discard"
-	Hold    Action = "hold"
+	Deliver = resolver.Deliver
+	Discard = resolver.Discard
+	Hold    = resolver.Hold
 )
 
 // AppendVerdict appends a verdict for route id, sent by component to host, with the reply the
 // sender is owed (nil for none; it must be a complete <message xmlns='jabber:client'/>).
-func AppendVerdict(dst []byte, component, host, id string, action Action, reply []byte) []byte {
-	return appendVerdict(dst, component, host, id, action, false, reply)
+func AppendVerdict(dst []byte, component, host, id string, verdict Verdict, reply []byte) []byte {
+	return appendVerdict(dst, component, host, id, verdict, false, reply)
 }
 
 // AppendDeliverStripped appends a deliver verdict that tells the module to remove the
@@ -25,9 +30,9 @@ func AppendDeliverStripped(dst []byte, component, host, id string, reply []byte)
 	return appendVerdict(dst, component, host, id, Deliver, true, reply)
 }
 
-func appendVerdict(dst []byte, component, host, id string, action Action, strip bool, reply []byte) []byte {
+func appendVerdict(dst []byte, component, host, id string, verdict Verdict, strip bool, reply []byte) []byte {
 	dst = AppendBatchOpen(dst, component, host)
-	dst = AppendVerdictElement(dst, id, action, strip, reply)
+	dst = AppendVerdictElement(dst, id, verdict, strip, reply)
 	return AppendBatchClose(dst)
 }
 
@@ -44,11 +49,11 @@ func AppendBatchClose(dst []byte) []byte { return append(dst, "</message>"...) }
 // AppendVerdictElement appends one <verdict/> element for route id, with the reply the sender
 // is owed (nil for none; a complete <message xmlns='jabber:client'/>). strip asks the module
 // to deliver without the message's <amp/> and is only meaningful with Deliver.
-func AppendVerdictElement(dst []byte, id string, action Action, strip bool, reply []byte) []byte {
+func AppendVerdictElement(dst []byte, id string, verdict Verdict, strip bool, reply []byte) []byte {
 	dst = append(dst, "<verdict xmlns='"+NS+"' route='"...)
 	dst = xmlscan.AppendEscaped(dst, id)
 	dst = append(dst, "' action='"...)
-	dst = append(dst, action...)
+	dst = append(dst, verdict...)
 	if strip {
 		dst = append(dst, "' strip='amp"...)
 	}

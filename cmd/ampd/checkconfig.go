@@ -20,7 +20,7 @@ func checkConfigCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.DeliverValues, cfg.AMP.MatchResourceValues)
+			f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.ConditionValues())
 			if err != nil {
 				return err
 			}

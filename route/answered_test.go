@@ -1,20 +1,18 @@
-package daemon
+package route
 
 import (
 	"fmt"
 	"testing"
 
 	"pgregory.net/rapid"
-
-	"github.com/ampd-xmpp/ampd/route"
 )
 
-// The decided-routes memory answers exactly the most recent capacity routes, each with its own
+// The memory of answered routes answers exactly the most recent capacity routes, each with its own
 // verdict, whatever the hosts and ids.
-func TestDecidedRoutesRemembersTheLatest(t *testing.T) {
+func TestAnsweredRemembersTheLatest(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		capacity := rapid.IntRange(1, 8).Draw(t, "capacity")
-		r := newDecidedRoutes(capacity)
+		r := NewAnswered(capacity)
 		type key struct{ host, id string }
 		var order []key
 		seen := map[key]string{} // → the reply remembered with it
@@ -23,7 +21,7 @@ func TestDecidedRoutesRemembersTheLatest(t *testing.T) {
 			if seen[k] != "" {
 				continue // put is only called for routes not remembered
 			}
-			if _, ok := r.get(k.host, k.id); ok {
+			if _, ok := r.Get(k.host, k.id); ok {
 				// Forgotten from the model but still answered: only the latest capacity count.
 				recent := order[max(0, len(order)-capacity):]
 				found := false
@@ -34,16 +32,16 @@ func TestDecidedRoutesRemembersTheLatest(t *testing.T) {
 					t.Fatalf("route %q answered although it was never remembered or already forgotten", k)
 				}
 			}
-			r.put(k.host, k.id, verdictRecord{action: route.Deliver, reply: []byte(fmt.Sprint(i))})
+			r.Put(k.host, k.id, Answer{Verdict: Deliver, Reply: []byte(fmt.Sprint(i))})
 			order = append(order, k)
 			seen[k] = fmt.Sprint(i)
 			for j, o := range order {
-				v, ok := r.get(o.host, o.id)
+				v, ok := r.Get(o.host, o.id)
 				wantOK := j >= len(order)-capacity
 				if ok != wantOK {
 					t.Fatalf("after %d puts, route %q (put #%d) remembered=%v, want %v", len(order), o, j, ok, wantOK)
 				}
-				if ok && string(v.reply) != seen[o] {
+				if ok && string(v.Reply) != seen[o] {
 					t.Fatalf("route %q answered with the verdict of another route", o)
 				}
 			}
