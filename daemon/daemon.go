@@ -38,7 +38,7 @@ type Daemon struct {
 
 	settings atomic.Pointer[settings]
 	presence *presence.Table
-	store    *store.Store
+	store    store.Backend
 	held     *held.Manager // messages ampd keeps itself (expire-at while offline)
 	acksMu   sync.Mutex
 	unacked  map[string]time.Time // re-inject key → when it was first sent
