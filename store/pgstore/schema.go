@@ -36,7 +36,7 @@ const migrationLock = 0x616d7064
 
 // SchemaTooNewError is returned by Open for a database migrated by a newer ampd.
 type SchemaTooNewError struct {
-	Database      string
+	Database     string
 	Found, Known int
 }
 
