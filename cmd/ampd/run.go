@@ -45,12 +45,17 @@ func run(parent context.Context, path string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
-	d, err := daemon.New(cfg, log, m, daemon.Options{})
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	d, err := daemon.New(cfg, log, m, daemon.Options{Store: st})
+	if err != nil {
+		releaseStore()
+		return err
+	}
 	httpDone := make(chan error, 1)
 	if cfg.HTTP.Listen == "" {
 		httpDone <- nil
@@ -66,6 +71,9 @@ func run(parent context.Context, path string) error {
 	log.Info("ampd starting", "version", version, "config", path, "component", cfg.Component.Domain, "server", cfg.Component.Address, "http", cfg.HTTP.Listen)
 	err = d.Run(ctx)
 	stop()
+	if lost := releaseStore(); lost != nil && err == nil {
+		err = lost
+	}
 	if herr := <-httpDone; herr != nil && err == nil {
 		err = herr
 	}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/store"
+	"github.com/ampd-xmpp/ampd/store/pgstore"
+)
+
+// holdStore opens a postgres store and waits until this ampd holds its lease: until then it is
+// a standby, and only the holder may connect to the XMPP server (docs/DEPLOYMENT.md). It
+// returns a context that ends when the lease is lost, so that the daemon stops answering at
+// once, and release, to call once the daemon has stopped: it hands the lease over, closes the
+// store and returns why the lease was lost, if it was. With the embedded backend it returns ctx, no store (the daemon
+// opens the file) and a release that does nothing.
+func holdStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (context.Context, store.Backend, func() error, error) {
+	if cfg.Store.Backend != config.BackendPostgres {
+		return ctx, nil, func() error { return nil }, nil
+	}
+	st, err := pgstore.Open(ctx, cfg.Store.DSN, pgstore.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	holder := pgstore.NewHolderID()
+	log.Info("waiting for the store's lease", "store", st.Path(), "holder", holder)
+	lease, err := st.Acquire(ctx, holder, cfg.Store.LeaseTTL, log.With("layer", "lease"))
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, fmt.Errorf("standby stopped before it held the store's lease: %w", err)
+	}
+	fenced, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-lease.Lost():
+			cancel()
+		case <-fenced.Done():
+		}
+	}()
+	release := func() error {
+		cancel()
+		lost := lease.Err()
+		if err := lease.Release(context.Background()); err != nil {
+			log.Warn("could not release the store's lease; a standby takes over when it expires", "err", err)
+		}
+		st.Close()
+		return lost
+	}
+	return fenced, st, release, nil
+}
