@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/store"
@@ -42,7 +43,11 @@ func holdStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (conte
 	release := func() error {
 		cancel()
 		lost := lease.Err()
-		if err := lease.Release(context.Background()); err != nil {
+		// Bounded: with the database gone, exiting (and being restarted as a standby) matters
+		// more than handing over early; the lease then expires on its own.
+		ctx, cancelRelease := context.WithTimeout(context.Background(), time.Second)
+		defer cancelRelease()
+		if err := lease.Release(ctx); err != nil {
 			log.Warn("could not release the store's lease; a standby takes over when it expires", "err", err)
 		}
 		st.Close()

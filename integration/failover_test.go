@@ -1,0 +1,294 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/pgtest"
+)
+
+// pairMember is one ampd of an active/standby pair on a PostgreSQL store, run from the built
+// binary. It is started without waiting for it to be ready: a standby is not.
+type pairMember struct {
+	t       *testing.T
+	name    string
+	cmd     *exec.Cmd
+	http    string
+	logPath string
+	exited  chan struct{}
+	exitAt  time.Time // when the process ended, as seen by the test
+}
+
+// writePairConfig writes e's configuration for one ampd of the pair: the usual one with the
+// postgres backend and the lease TTL.
+func (e *env) writePairConfig(dir, dsn string, ttl time.Duration) (path, httpAddr string) {
+	e.t.Helper()
+	must(e.t, os.MkdirAll(dir, 0o700))
+	path, httpAddr = e.writeConfig(dir)
+	b, err := os.ReadFile(path)
+	must(e.t, err)
+	toml := strings.Replace(string(b), "[store]\n", fmt.Sprintf("[store]\nbackend = \"postgres\"\ndsn = %q\nlease_ttl = %q\n", dsn, ttl), 1)
+	must(e.t, os.WriteFile(path, []byte(toml), 0o600))
+	return path, httpAddr
+}
+
+func (e *env) startPairMember(name, dsn string, ttl time.Duration) *pairMember {
+	e.t.Helper()
+	dir := filepath.Join(e.t.TempDir(), name)
+	cfgPath, httpAddr := e.writePairConfig(dir, dsn, ttl)
+	m := &pairMember{t: e.t, name: name, http: httpAddr, logPath: filepath.Join(dir, "ampd.log"), exited: make(chan struct{})}
+	logf, err := os.OpenFile(m.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	must(e.t, err)
+	defer logf.Close()
+	m.cmd = exec.Command(ampdBinary(e.t), "run", "--config", cfgPath)
+	m.cmd.Stdout, m.cmd.Stderr = logf, logf
+	must(e.t, m.cmd.Start())
+	go func() {
+		m.cmd.Wait()
+		m.exitAt = time.Now()
+		close(m.exited)
+	}()
+	e.t.Cleanup(m.stop)
+	return m
+}
+
+// ready reports whether the member is the active ampd, connected and serving (a standby
+// serves no HTTP until it holds the lease).
+func (m *pairMember) ready() error {
+	resp, err := http.Get("http://" + m.http + "/readyz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s readyz: %s", m.name, resp.Status)
+	}
+	return nil
+}
+
+func (m *pairMember) process() *process { return &process{t: m.t, http: m.http} }
+
+func (m *pairMember) running() bool {
+	select {
+	case <-m.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (m *pairMember) kill9() {
+	m.cmd.Process.Signal(syscall.SIGKILL)
+	<-m.exited
+}
+
+func (m *pairMember) stop() {
+	if m.running() {
+		m.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-m.exited:
+		case <-time.After(10 * time.Second):
+			m.cmd.Process.Kill()
+			<-m.exited
+		}
+	}
+	if m.t.Failed() {
+		m.t.Logf("ampd %s log tail:\n%s", m.name, logTail(m.logPath, 30))
+	}
+}
+
+func (m *pairMember) log() string {
+	b, _ := os.ReadFile(m.logPath)
+	return string(b)
+}
+
+func logTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(string(b), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// firstAfter records when the sender first heard a notify for a message sent after a mark:
+// the first verdict of the ampd that took over.
+type firstAfter struct {
+	mu    sync.Mutex
+	after map[string]bool // ids sent after the mark
+	at    time.Time
+	// firstAlert and lastAlert bound when the alerts of expired held messages arrived.
+	firstAlert, lastAlert time.Time
+}
+
+func (f *firstAfter) sentAfter(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.after[id] = true
+}
+
+func (f *firstAfter) classify(s c2stest.Stanza) (string, string) {
+	kind, id := senderKinds(s)
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case kind == "notify" && f.after[id] && f.at.IsZero():
+		f.at = now
+	case kind == "alert":
+		if f.firstAlert.IsZero() {
+			f.firstAlert = now
+		}
+		f.lastAlert = now
+	}
+	return kind, id
+}
+
+// checkDiverts checks that every plain request (notify on deliver direct) was answered
+// exactly once: delivered with its notification, or bounced with service-unavailable while
+// no ampd was connected.
+func checkDiverts(t *testing.T, ids []string, s, r map[string]map[string]int) (delivered, bounced int) {
+	t.Helper()
+	for _, id := range ids {
+		notify, unavail, body := s["notify"][id], s["unavailable"][id], r["body"][id]
+		switch {
+		case notify == 1 && body == 1 && unavail == 0:
+			delivered++
+		case unavail == 1 && notify == 0 && body == 0:
+			bounced++
+		default:
+			t.Errorf("%s: notify %d, delivered %d, service-unavailable %d: want exactly one outcome", id, notify, body, unavail)
+		}
+	}
+	return delivered, bounced
+}
+
+// TestFailoverKill9: two ampd processes on one PostgreSQL store in front of one XMPP server;
+// under a stream of AMP requests, some held with expire-at, the active one is killed -9. The
+// standby takes over within 5 s, every request is delivered or answered exactly once, and the
+// held messages fire at their deadlines after the failover. The failover time (death of the
+// active ampd → first verdict from the standby) is logged.
+func TestFailoverKill9(t *testing.T) {
+	pg := pgtest.StartT(t)
+	dsn := pg.NewDatabase(t)
+	e := newEnv(t, envOptions{external: true})
+	const ttl = 3 * time.Second // the default store.lease_ttl
+	a := e.startPairMember("a", dsn, ttl)
+	e.eventually("ampd a active", a.ready)
+	b := e.startPairMember("b", dsn, ttl)
+	e.eventually("ampd b a standby", func() error {
+		if !strings.Contains(b.log(), "standby: another ampd holds the store's lease") {
+			return fmt.Errorf("b has not logged that it is a standby")
+		}
+		return nil
+	})
+	if b.ready() == nil {
+		t.Fatal("the standby serves while the active ampd holds the lease")
+	}
+
+	aliceU, bobU, carolU := e.user("alice"), e.user("bob"), e.user("carol")
+	alice := e.client(aliceU, "phone", nil)
+	bob := e.client(bobU, "pc", nil)
+	e.befriend(alice, bob, aliceU, bobU)
+	e.befriendOffline(alice, aliceU, carolU)
+	waitMetric(t, e, a.process(), "ampd_presence_resources", 2)
+	toBob, toCarol := e.jid(bobU), e.jid(carolU)
+
+	first := &firstAfter{after: map[string]bool{}}
+	sent := collect(alice, first.classify)
+	got := collect(bob, recipientKinds)
+
+	// Held for carol (offline): some expire after the failover, the others wait for her.
+	const expiring, kept = 30, 20
+	killAt := time.Now().Add(3 * time.Second)
+	deadline := killAt.Add(ttl + 3*time.Second) // after the standby has taken over
+	for i := range expiring {
+		must(t, alice.SendRaw(ampMessage(toCarol, fmt.Sprintf("x%d", i), "chat", rule("alert", "expire-at", deadline.UTC().Format("2006-01-02T15:04:05.000Z")))))
+	}
+	for i := range kept {
+		must(t, alice.SendRaw(ampMessage(toCarol, fmt.Sprintf("k%d", i), "chat", rule("alert", "expire-at", expireAt(time.Hour)))))
+	}
+
+	// A stream of plain requests to bob, through the kill and well past the takeover.
+	var ids []string
+	var died time.Time
+	for i := 0; ; i++ {
+		now := time.Now()
+		if died.IsZero() && !now.Before(killAt) {
+			waitMetric(t, e, a.process(), "ampd_held_messages", expiring+kept)
+			a.kill9()
+			died = time.Now()
+		}
+		if !died.IsZero() && now.Sub(died) > ttl+4*time.Second {
+			break
+		}
+		id := fmt.Sprintf("c%d", i)
+		if !died.IsZero() {
+			first.sentAfter(id)
+		}
+		ids = append(ids, id)
+		must(t, alice.SendRaw(ampMessage(toBob, id, "chat", rule("notify", "deliver", "direct"))))
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.eventually("b active", b.ready)
+	e.eventually("every request answered", func() error {
+		if n := sent.count("notify") + sent.count("unavailable"); n < len(ids) {
+			return fmt.Errorf("answered %d of %d", n, len(ids))
+		}
+		return nil
+	})
+	e.eventually("every expired held message alerted", func() error {
+		if n := sent.count("alert"); n < expiring {
+			return fmt.Errorf("%d alerts of %d", n, expiring)
+		}
+		return nil
+	})
+
+	carol := e.client(carolU, "pc", nil)
+	carolGot := collect(carol, recipientKinds)
+	must(t, carol.Presence(0))
+	e.eventually("every kept held message delivered", func() error {
+		if n := carolGot.count("body"); n < kept {
+			return fmt.Errorf("%d of %d", n, kept)
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second) // anything doubled would arrive now
+	s, r, rc := sent.finish(), got.finish(), carolGot.finish()
+
+	delivered, bounced := checkDiverts(t, ids, s, r)
+	for i := range expiring {
+		id := fmt.Sprintf("x%d", i)
+		if s["alert"][id] != 1 || rc["body"][id] != 0 {
+			t.Errorf("%s: %d alerts, %d deliveries; want 1 alert, no delivery", id, s["alert"][id], rc["body"][id])
+		}
+	}
+	for i := range kept {
+		id := fmt.Sprintf("k%d", i)
+		if s["alert"][id] != 0 || rc["body"][id] != 1 {
+			t.Errorf("%s: %d alerts, %d deliveries; want 1 delivery, no alert", id, s["alert"][id], rc["body"][id])
+		}
+	}
+	first.mu.Lock()
+	failover := first.at.Sub(died)
+	firstAlert, lastAlert := first.firstAlert, first.lastAlert
+	first.mu.Unlock()
+	if firstAlert.Before(deadline) {
+		t.Errorf("an alert arrived at %s, before the deadline %s", firstAlert.Format(time.StampMilli), deadline.Format(time.StampMilli))
+	}
+	if first.at.IsZero() {
+		t.Fatal("no verdict from the standby")
+	}
+	if failover > 5*time.Second {
+		t.Errorf("failover took %s, want at most 5s", failover)
+	}
+	t.Logf("failover (kill -9 of the active ampd → first verdict from the standby): %s with store.lease_ttl %s", failover.Round(time.Millisecond), ttl)
+	t.Logf("%d requests: %d delivered with notify, %d bounced while no ampd was connected; %d held expired with one alert each (from %s to %s after the deadline), %d held delivered once",
+		len(ids), delivered, bounced, expiring, firstAlert.Sub(deadline).Round(time.Millisecond), lastAlert.Sub(deadline).Round(time.Millisecond), kept)
+}
