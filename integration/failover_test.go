@@ -292,3 +292,102 @@ func TestFailoverKill9(t *testing.T) {
 	t.Logf("%d requests: %d delivered with notify, %d bounced while no ampd was connected; %d held expired with one alert each (from %s to %s after the deadline), %d held delivered once",
 		len(ids), delivered, bounced, expiring, firstAlert.Sub(deadline).Round(time.Millisecond), lastAlert.Sub(deadline).Round(time.Millisecond), kept)
 }
+
+// logTime returns the time of the first line of an ampd log (slog's text format) containing
+// what.
+func logTime(log, what string) (time.Time, bool) {
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, what) || !strings.HasPrefix(line, "time=") {
+			continue
+		}
+		stamp, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, stamp)
+		return at, err == nil
+	}
+	return time.Time{}, false
+}
+
+// TestFailoverDatabaseStops partitions the active ampd from its store by stopping PostgreSQL
+// for a few seconds under a stream of requests. The active ampd gives its lease up and exits
+// (its connection to the XMPP server closed) before the standby holds the lease, so no two
+// ampds ever answer at once; the standby takes over once the database is back, and every
+// request is answered exactly once.
+func TestFailoverDatabaseStops(t *testing.T) {
+	pg := pgtest.StartT(t)
+	dsn := pg.NewDatabase(t)
+	e := newEnv(t, envOptions{external: true})
+	const ttl = 2 * time.Second
+	a := e.startPairMember("a", dsn, ttl)
+	e.eventually("ampd a active", a.ready)
+	b := e.startPairMember("b", dsn, ttl)
+	e.eventually("ampd b a standby", func() error {
+		if !strings.Contains(b.log(), "standby: another ampd holds the store's lease") {
+			return fmt.Errorf("b has not logged that it is a standby")
+		}
+		return nil
+	})
+
+	aliceU, bobU := e.user("alice"), e.user("bob")
+	alice := e.client(aliceU, "phone", nil)
+	bob := e.client(bobU, "pc", nil)
+	e.befriend(alice, bob, aliceU, bobU)
+	waitMetric(t, e, a.process(), "ampd_presence_resources", 2)
+	to := e.jid(bobU)
+	sent := collect(alice, senderKinds)
+	got := collect(bob, recipientKinds)
+
+	const down = 4 * time.Second
+	var ids []string
+	var stoppedAt, startedAt time.Time
+	for i := 0; ; i++ {
+		now := time.Now()
+		switch {
+		case i == 100:
+			must(t, pg.Stop())
+			stoppedAt = time.Now()
+		case !stoppedAt.IsZero() && startedAt.IsZero() && now.Sub(stoppedAt) >= down:
+			ctx, cancel := ctxWait()
+			must(t, pg.Start(ctx))
+			cancel()
+			startedAt = time.Now()
+		}
+		if !startedAt.IsZero() && b.ready() == nil && now.Sub(startedAt) > time.Second {
+			break
+		}
+		if !startedAt.IsZero() && now.Sub(startedAt) > wait {
+			t.Fatalf("the standby did not take over within %s of the database's return", wait)
+		}
+		id := fmt.Sprintf("d%d", i)
+		ids = append(ids, id)
+		must(t, alice.SendRaw(ampMessage(to, id, "chat", rule("notify", "deliver", "direct"))))
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.eventually("every request answered", func() error {
+		if n := sent.count("notify") + sent.count("unavailable"); n < len(ids) {
+			return fmt.Errorf("answered %d of %d", n, len(ids))
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second) // anything doubled would arrive now
+	delivered, bounced := checkDiverts(t, ids, sent.finish(), got.finish())
+
+	if a.running() {
+		t.Fatal("the ampd that lost its store is still running")
+	}
+	if !strings.Contains(a.log(), "lost the store's lease") {
+		t.Error("ampd a did not log why it stopped")
+	}
+	if code := a.cmd.ProcessState.ExitCode(); code == 0 {
+		t.Error("ampd a exited with status 0 after losing its lease; a supervisor would not restart it")
+	}
+	took, ok := logTime(b.log(), "holding the store's lease")
+	if !ok {
+		t.Fatal("ampd b never logged that it holds the lease")
+	}
+	if !a.exitAt.Before(took) {
+		t.Errorf("ampd a exited at %s, after b took the lease at %s: two ampds may have answered at once",
+			a.exitAt.Format(time.StampMilli), took.Format(time.StampMilli))
+	}
+	t.Logf("database stopped for %s: a exited %s after the stop; b took the lease %s after a exited (%s after the database returned); %d requests: %d delivered with notify, %d bounced",
+		down, a.exitAt.Sub(stoppedAt).Round(time.Millisecond), took.Sub(a.exitAt).Round(time.Millisecond), took.Sub(startedAt).Round(time.Millisecond), len(ids), delivered, bounced)
+}
