@@ -55,3 +55,27 @@ func holdStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (conte
 	}
 	return fenced, st, release, nil
 }
+
+// withSharedStore opens a postgres store for ampd held. Reading needs nothing more (the
+// active ampd may run); a change first takes the lease, so that it is refused while an ampd is
+// active on the store: that ampd keeps the held messages in memory and would not see it.
+func withSharedStore(cfg *config.Config, readOnly bool, f func(store.Backend) error) error {
+	ctx := context.Background()
+	st, err := pgstore.Open(ctx, cfg.Store.DSN, pgstore.Options{ReadOnly: readOnly})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if readOnly {
+		return f(st)
+	}
+	// A lease left by an ampd that died expires within lease_ttl: wait that long, no longer.
+	wait, cancel := context.WithTimeout(ctx, cfg.Store.LeaseTTL+time.Second)
+	defer cancel()
+	lease, err := st.Acquire(wait, pgstore.NewHolderID(), cfg.Store.LeaseTTL, nil)
+	if err != nil {
+		return fmt.Errorf("held: an ampd is active on %s (it holds the store's lease): stop every ampd of this store first", st.Path())
+	}
+	defer lease.Release(ctx)
+	return f(st)
+}
