@@ -72,6 +72,7 @@ func (m *pairMember) ready() error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s readyz: %s", m.name, resp.Status)
 	}
+	// A standby answers 503 with its reason; the active one 200.
 	return nil
 }
 
@@ -188,8 +189,8 @@ func TestFailoverKill9(t *testing.T) {
 		}
 		return nil
 	})
-	if b.ready() == nil {
-		t.Fatal("the standby serves while the active ampd holds the lease")
+	if err := b.ready(); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("the standby's readyz: %v; want 503 while the active ampd holds the lease", err)
 	}
 
 	aliceU, bobU, carolU := e.user("alice"), e.user("bob"), e.user("carol")
@@ -388,6 +389,6 @@ func TestFailoverDatabaseStops(t *testing.T) {
 		t.Errorf("ampd a exited at %s, after b took the lease at %s: two ampds may have answered at once",
 			a.exitAt.Format(time.StampMilli), took.Format(time.StampMilli))
 	}
-	t.Logf("database stopped for %s: a exited %s after the stop; b took the lease %s after a exited (%s after the database returned); %d requests: %d delivered with notify, %d bounced",
+	t.Logf("database stopped for %s: a exited %s after the stop; b took the lease %s after a exited (%s after pg_ctl start returned); %d requests: %d delivered with notify, %d bounced",
 		down, a.exitAt.Sub(stoppedAt).Round(time.Millisecond), took.Sub(a.exitAt).Round(time.Millisecond), took.Sub(startedAt).Round(time.Millisecond), len(ids), delivered, bounced)
 }

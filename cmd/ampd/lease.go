@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/daemon"
 	"github.com/ampd-xmpp/ampd/store"
 	"github.com/ampd-xmpp/ampd/store/pgstore"
 )
@@ -78,4 +81,31 @@ func withSharedStore(cfg *config.Config, readOnly bool, f func(store.Backend) er
 	}
 	defer lease.Release(ctx)
 	return f(st)
+}
+
+// activeDaemon answers the HTTP probes: a standby is healthy but not ready until it holds the
+// store's lease and runs its daemon.
+type activeDaemon struct{ atomic.Pointer[daemon.Daemon] }
+
+func (a *activeDaemon) Ready() error {
+	if d := a.Load(); d != nil {
+		return d.Ready()
+	}
+	return errors.New("standby: waiting for the store's lease")
+}
+
+func (a *activeDaemon) Healthy() error {
+	if d := a.Load(); d != nil {
+		return d.Healthy()
+	}
+	return nil
+}
+
+// standbyStopped turns a stop (SIGTERM) of a standby that was waiting for the lease into a
+// clean exit.
+func standbyStopped(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }

@@ -47,15 +47,7 @@ func run(parent context.Context, path string) error {
 	m := metrics.New(reg)
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here
-	if err != nil {
-		return err
-	}
-	d, err := daemon.New(cfg, log, m, daemon.Options{Store: st})
-	if err != nil {
-		releaseStore()
-		return err
-	}
+	var active activeDaemon // empty while a standby waits for the store's lease
 	httpDone := make(chan error, 1)
 	if cfg.HTTP.Listen == "" {
 		httpDone <- nil
@@ -65,8 +57,20 @@ func run(parent context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		go func() { httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, d.Ready, d.Healthy), log) }()
+		go func() { httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy), log) }()
 	}
+	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here
+	if err != nil {
+		stop()
+		<-httpDone
+		return standbyStopped(err)
+	}
+	d, err := daemon.New(cfg, log, m, daemon.Options{Store: st})
+	if err != nil {
+		releaseStore()
+		return err
+	}
+	active.Store(d)
 	go reloadOnHUP(ctx, path, cfg, d, level, log, m)
 	log.Info("ampd starting", "version", version, "config", path, "component", cfg.Component.Domain, "server", cfg.Component.Address, "http", cfg.HTTP.Listen)
 	err = d.Run(ctx)

@@ -63,12 +63,21 @@ func (s *Store) Acquire(ctx context.Context, holder string, ttl time.Duration, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	poll := min(max(ttl/10, 100*time.Millisecond), time.Second)
-	lastHolder := ""
+	lastHolder, failing := "", false
 	for {
 		got, other, until, err := s.tryAcquire(ctx, holder, ttl)
+		if err == nil && failing {
+			failing = false
+			log.Info("standby: the database answers again", "store", s.desc)
+		}
 		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
 		case err != nil:
-			log.Warn("standby: cannot read the store's lease; retrying", "store", s.desc, "err", err)
+			if !failing { // once per outage, not at every poll
+				failing = true
+				log.Warn("standby: cannot read the store's lease; retrying until the database answers", "store", s.desc, "err", err)
+			}
 		case got:
 			l := &Lease{s: s, holder: holder, ttl: ttl, log: log, lost: make(chan struct{}), done: make(chan struct{})}
 			s.holder.Store(&holder)
