@@ -65,6 +65,7 @@ func (s *Store) Acquire(ctx context.Context, holder string, ttl time.Duration, l
 	poll := min(max(ttl/10, 100*time.Millisecond), time.Second)
 	lastHolder, failing := "", false
 	for {
+		sent := time.Now() // the lease's expiry is set after this moment: count from it
 		got, other, until, err := s.tryAcquire(ctx, holder, ttl)
 		if err == nil && failing {
 			failing = false
@@ -83,7 +84,7 @@ func (s *Store) Acquire(ctx context.Context, holder string, ttl time.Duration, l
 			s.holder.Store(&holder)
 			kctx, stop := context.WithCancel(context.Background())
 			l.stop = stop
-			go l.keep(kctx, time.Now())
+			go l.keep(kctx, sent)
 			log.Info("holding the store's lease: this ampd is the active one", "store", s.desc, "holder", holder, "ttl", ttl)
 			return l, nil
 		case other != lastHolder:
@@ -132,20 +133,23 @@ func (l *Lease) Err() error {
 func (l *Lease) Holder() string { return l.holder }
 
 // keep renews the lease every TTL/4 and gives it up 3/4 TTL after the last renewal that
-// succeeded was sent.
+// succeeded was sent. The give-up is a timer of its own, so that it fires on time even while a
+// renewal hangs in the driver.
 func (l *Lease) keep(ctx context.Context, acquiredSent time.Time) {
 	defer close(l.done)
 	every, fenceAfter := l.ttl/4, l.ttl*3/4
 	deadline := acquiredSent.Add(fenceAfter)
+	fence := time.AfterFunc(time.Until(deadline), func() {
+		l.give(fmt.Errorf("%w: not renewed for %s", ErrLeaseLost, fenceAfter))
+	})
+	defer fence.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(min(every, time.Until(deadline))):
-		}
-		if !time.Now().Before(deadline) {
-			l.give(fmt.Errorf("%w: not renewed for %s", ErrLeaseLost, fenceAfter))
+		case <-l.lost:
 			return
+		case <-time.After(every):
 		}
 		sent := time.Now()
 		rctx, cancel := context.WithDeadline(ctx, deadline)
@@ -156,7 +160,11 @@ func (l *Lease) keep(ctx context.Context, acquiredSent time.Time) {
 		case ctx.Err() != nil:
 			return
 		case err == nil && tag.RowsAffected() == 1:
+			if !fence.Stop() {
+				return // given up meanwhile: a late success does not undo it
+			}
 			deadline = sent.Add(fenceAfter)
+			fence.Reset(time.Until(deadline))
 		case err == nil:
 			l.give(fmt.Errorf("%w: it expired or another ampd holds it", ErrLeaseLost))
 			return

@@ -118,3 +118,32 @@ func TestLeaseLostWhenDatabaseStops(t *testing.T) {
 	}
 	t.Logf("holder gave up %s after the database stopped; standby took over %s after that", lostAt.Sub(stopped), acquiredAt.Sub(lostAt))
 }
+
+// A renewal that hangs (here: blocked behind another transaction's row lock) does not delay
+// giving the lease up: the holder stops 3/4 TTL after its last successful renewal.
+func TestLeaseGivenUpWhileRenewalHangs(t *testing.T) {
+	dsn := pgtest.StartT(t).NewDatabase(t)
+	a := open(t, dsn)
+	const ttl = 2 * time.Second
+	la := acquire(t, a, ttl)
+
+	ctx := context.Background()
+	tx, err := a.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM ampd_lease FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	blocked := time.Now()
+	select {
+	case <-la.Lost():
+	case <-time.After(ttl):
+		t.Fatalf("the holder still holds the lease %s after its renewals started to hang", ttl)
+	}
+	// The last renewal that succeeded was sent at most TTL/4 before the block.
+	if took := time.Since(blocked); took > ttl*3/4+100*time.Millisecond {
+		t.Errorf("gave the lease up %s after the renewals started to hang; want at most %s", took, ttl*3/4)
+	}
+}
