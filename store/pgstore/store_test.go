@@ -130,3 +130,22 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("Open took %s to fail", d)
 	}
 }
+
+// The role set-up docs/DEPLOYMENT.md gives is enough for ampd: a login role that owns the
+// database, nothing more.
+func TestDocumentedRoleSetup(t *testing.T) {
+	srv := pgtest.StartT(t)
+	exec(t, srv.DSN("postgres"), "CREATE ROLE ampd LOGIN PASSWORD 'change-me'")
+	exec(t, srv.DSN("postgres"), "CREATE DATABASE ampd OWNER ampd")
+	dsn := fmt.Sprintf("postgres://ampd:change-me@127.0.0.1:%d/ampd?sslmode=disable", srv.Port)
+	s := open(t, dsn)
+	l, err := s.Acquire(context.Background(), NewHolderID(), time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(context.Background())
+	r := storetest.Sample(1)
+	if err := s.Put(&r); err != nil {
+		t.Fatalf("the documented role cannot write: %v", err)
+	}
+}
