@@ -57,7 +57,9 @@ func run(parent context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		go func() { httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy), log) }()
+		go func(ctx context.Context) { // ctx is the signals' context: it outlives a lost lease's
+			httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy), log)
+		}(ctx)
 	}
 	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here
 	if err != nil {
