@@ -179,6 +179,7 @@ func (l *Lease) keep(ctx context.Context, acquiredSent time.Time) {
 func (l *Lease) give(cause error) {
 	l.lostOnce.Do(func() {
 		l.s.fenced.Store(true)
+		l.s.unfence()
 		l.cause = cause
 		l.log.Error("lost the store's lease: stopping at once so that a standby can take over", "store", l.s.desc, "holder", l.holder, "err", cause)
 		close(l.lost)
@@ -193,6 +194,7 @@ func (l *Lease) Release(ctx context.Context) error {
 	<-l.done
 	l.lostOnce.Do(func() {
 		l.s.fenced.Store(true)
+		l.s.unfence()
 		l.cause = errors.New("pgstore: lease released")
 		close(l.lost)
 	})

@@ -148,3 +148,43 @@ func TestLeaseGivenUpWhileRenewalHangs(t *testing.T) {
 		t.Errorf("gave the lease up %s after the renewals started to hang; want at most %s", took, ttl*3/4)
 	}
 }
+
+// A write blocked on the database when the lease is given up ends at once with ErrLeaseLost:
+// it cannot complete (and let ampd answer) after the fence.
+func TestLeaseLostCancelsBlockedWrites(t *testing.T) {
+	dsn := pgtest.StartT(t).NewDatabase(t)
+	a := open(t, dsn)
+	const ttl = 2 * time.Second
+	la := acquire(t, a, ttl)
+
+	ctx := context.Background()
+	tx, err := a.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// Blocks the renewals and the lease check of every write.
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM ampd_lease FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		r := storetest.Sample(1)
+		done <- a.Put(&r)
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the write did not block: %v", err)
+	case <-la.Lost():
+	case <-time.After(ttl):
+		t.Fatal("the lease was not given up")
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("blocked write: %v, want ErrLeaseLost", err)
+		}
+	case <-time.After(500 * time.Millisecond):
+		t.Error("the blocked write still runs 500ms after the lease was given up")
+	}
+}

@@ -34,6 +34,10 @@ type Store struct {
 	// the lease is lost, so that writes fail at once.
 	holder atomic.Pointer[string]
 	fenced atomic.Bool
+	// fence is the context of every write: cancelled when the lease is lost, so that a write
+	// blocked on the database then ends at once instead of answering after the fence.
+	fence   context.Context
+	unfence context.CancelFunc
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -55,6 +59,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg.MaxConns = 4
 	c := cfg.ConnConfig
 	s := &Store{opts: opts, desc: fmt.Sprintf("postgres://%s@%s/%s", c.User, hostPort(c.Host, c.Port), c.Database)}
+	s.fence, s.unfence = context.WithCancel(context.Background())
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err == nil {
@@ -107,6 +112,7 @@ func (s *Store) Path() string { return s.desc }
 
 // Close closes the connections. A lease is not released by Close: see Lease.Release.
 func (s *Store) Close() error {
+	s.unfence()
 	s.pool.Close()
 	return nil
 }
@@ -125,7 +131,7 @@ func (s *Store) write(f func(ctx context.Context, tx pgx.Tx) error) error {
 	if s.fenced.Load() {
 		return ErrLeaseLost
 	}
-	ctx, cancel := s.ctx()
+	ctx, cancel := context.WithTimeout(s.fence, s.opts.Timeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if h := s.holder.Load(); h != nil {
@@ -140,6 +146,9 @@ func (s *Store) write(f func(ctx context.Context, tx pgx.Tx) error) error {
 		}
 		return f(ctx, tx)
 	})
+	if s.fenced.Load() && err != nil {
+		return ErrLeaseLost // cut short by the fence
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, ErrLeaseLost) {
 		return fmt.Errorf("pgstore: write to %s: %w", s.desc, err)
 	}
