@@ -25,9 +25,10 @@ lint: ## go vet and gofmt
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-install-servers: ## install Prosody and ejabberd from Debian packages when missing
+install-servers: ## install Prosody, ejabberd and PostgreSQL (for the postgres store's tests) from Debian packages when missing
 	bash scripts/install-prosody.sh
 	bash scripts/install-ejabberd.sh
+	bash scripts/install-postgresql.sh
 
 unit: ## unit tests with the race detector (the module tests in internal/ start real servers)
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /integration)

@@ -111,9 +111,28 @@ const (
 
 // Store is the durable store of held messages. Not reloadable.
 type Store struct {
-	// Path is store.path, resolved against the configuration file's directory by Load.
+	// Backend is store.backend: BackendEmbedded (a file, one ampd) or BackendPostgres (a
+	// PostgreSQL database, shared by an active ampd and its standbys).
+	Backend string `toml:"backend"`
+	// Path is store.path, resolved against the configuration file's directory by Load; used by
+	// the embedded backend only.
 	Path string `toml:"path"`
+	// DSN is the PostgreSQL connection string: store.dsn, or the content of store.dsn_file with
+	// surrounding white space removed. It may hold a password: never log it.
+	DSN string `toml:"dsn"`
+	// DSNFile is store.dsn_file, resolved against the configuration file's directory by Load;
+	// "" when the DSN is given inline.
+	DSNFile string `toml:"dsn_file"`
+	// LeaseTTL is store.lease_ttl: how long the active ampd's lease on a PostgreSQL store lasts
+	// without renewal; a standby takes over at most this long after the active one died.
+	LeaseTTL time.Duration `toml:"lease_ttl"`
 }
+
+// The values of store.backend.
+const (
+	BackendEmbedded = "embedded" // a bbolt file at store.path
+	BackendPostgres = "postgres" // a PostgreSQL database at store.dsn
+)
 
 // HTTP is the operations endpoint (/metrics, /healthz, /readyz). Not reloadable.
 type HTTP struct {
@@ -127,7 +146,7 @@ type Log struct {
 }
 
 // Load reads, decodes and validates the configuration file at path. Relative paths in it
-// (component.secret_file, store.path) are taken relative to the file's directory.
+// (component.secret_file, store.path, store.dsn_file) are taken relative to the file's directory.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -159,6 +178,9 @@ func parse(data []byte, dir string) (*Config, error) {
 		return nil, err
 	}
 	if err := cfg.readSecretFile(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Store.readDSN(); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -200,4 +222,5 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	c.Component.SecretFile = resolve(c.Component.SecretFile)
 	c.Store.Path = resolve(c.Store.Path)
+	c.Store.DSNFile = resolve(c.Store.DSNFile)
 }

@@ -30,7 +30,7 @@ func Default() *Config {
 			RosterCacheTTL:  30 * time.Second,
 			RosterCacheSize: 10000,
 		},
-		Store: Store{Path: "ampd.db"},
+		Store: Store{Backend: BackendEmbedded, Path: "ampd.db", LeaseTTL: 3 * time.Second},
 		HTTP:  HTTP{Listen: "127.0.0.1:9479"},
 		Log:   Log{Level: "info", Format: "text"},
 	}

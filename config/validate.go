@@ -25,7 +25,7 @@ func (c *Config) validate() error {
 	c.Server.validate(add, c.Component.Domain)
 	c.AMP.validate(add)
 	c.Privacy.validate(add)
-	add(nonEmpty("store.path", c.Store.Path, "the file where held messages are kept"))
+	c.Store.validate(add)
 	if c.HTTP.Listen != "" {
 		add(hostPort("http.listen", c.HTTP.Listen, "127.0.0.1:9479", true))
 	}

@@ -39,7 +39,8 @@ type Daemon struct {
 
 	settings  atomic.Pointer[settings]
 	presence  *presence.Table
-	store     *store.Store
+	store     store.Backend
+	ownStore  bool          // the daemon opened the store and closes it
 	held      *held.Manager // messages ampd keeps itself (expire-at while offline)
 	reinjects *metrics.ReinjectTracker
 
@@ -63,6 +64,9 @@ type Daemon struct {
 // Options are the parts of a Daemon that tests replace.
 type Options struct {
 	Now func() time.Time // default time.Now
+	// Store is an open store of held messages to use instead of the file at store.path (the
+	// postgres backend, opened by the caller under its lease). It stays the caller's to close.
+	Store store.Backend
 }
 
 // New builds a daemon from a validated configuration.
@@ -107,7 +111,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 		Logger:           log.With("layer", "component"),
 	}, handler{d})
 	d.out = d.client
-	if err := d.openHeld(cfg.Store.Path); err != nil {
+	if err := d.openHeld(cfg.Store.Path, opts.Store); err != nil {
 		return nil, err
 	}
 	m.ConfigLastReloadSuccessful.Set(1)

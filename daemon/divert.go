@@ -122,7 +122,7 @@ func (d *Daemon) act(r *request, out resolver.Outcome) {
 	if out.Verdict == resolver.Hold {
 		if _, err := d.held.Hold(r.div.Host, r.div.ID, r.div.Message, time.Unix(0, r.started), out.Decision); err != nil {
 			// The server's offline storage still keeps it, without expiry: better than losing it.
-			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check store.path (disk full? permissions?)", "route", r.div.ID, "err", err)
+			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check the store (store.path: disk full? permissions? store.dsn: database reachable?)", "route", r.div.ID, "err", err)
 			out.Verdict = resolver.Deliver
 		} else {
 			d.metrics.HeldMessages.Set(float64(d.held.Len()))

@@ -9,13 +9,17 @@ import (
 	"github.com/ampd-xmpp/ampd/store"
 )
 
-// openHeld opens the durable store and the manager of held messages (amp-semantics §7).
-// Deadlines that passed while ampd was down are carried out at once; the stanzas go into the
-// component's queue and leave when the connection is up.
-func (d *Daemon) openHeld(path string) error {
-	st, err := store.Open(path, store.Options{})
-	if err != nil {
-		return err // the store's errors name the file and the recovery command
+// openHeld opens the durable store (the file at path, unless st is already open) and the
+// manager of held messages (amp-semantics §7). Deadlines that passed while ampd was down are
+// carried out at once; the stanzas go into the component's queue and leave when the
+// connection is up.
+func (d *Daemon) openHeld(path string, st store.Backend) error {
+	if st == nil {
+		file, err := store.Open(path, store.Options{})
+		if err != nil {
+			return err // the store's errors name the file and the recovery command
+		}
+		st, d.ownStore = file, true
 	}
 	m, err := held.New(st, held.SystemClock(), heldActions{d}, held.Options{
 		ReplyFrom: d.replyAddress,
@@ -23,14 +27,16 @@ func (d *Daemon) openHeld(path string) error {
 		Logger:    d.log.With("layer", "held"),
 	})
 	if err != nil {
-		st.Close()
+		if d.ownStore {
+			st.Close()
+		}
 		return err
 	}
 	d.store, d.held = st, m
 	rec := m.Recovery()
 	d.metrics.HeldRecovery.Set(rec.Duration.Seconds())
 	d.metrics.HeldMessages.Set(float64(m.Len()))
-	d.log.Info("held messages loaded", "store", path, "held", rec.Loaded, "resumed", rec.Resumed, "overdue", rec.Overdue, "took", rec.Duration)
+	d.log.Info("held messages loaded", "store", st.Path(), "held", rec.Loaded, "resumed", rec.Resumed, "overdue", rec.Overdue, "took", rec.Duration)
 	return nil
 }
 
@@ -39,6 +45,9 @@ func (d *Daemon) closeHeld() {
 		return
 	}
 	d.held.Close()
+	if !d.ownStore {
+		return
+	}
 	if err := d.store.Close(); err != nil {
 		d.log.Error("closing the held-message store", "err", err)
 	}

@@ -162,10 +162,12 @@ type fixture struct {
 	path   string
 	clk    *fakeClock
 	act    *recorder
-	st     *store.Store
+	st     store.Backend
 	m      *Manager
 	n      int // divert counter, for ROUTE-IDs
 	nosync bool
+	// openStore opens another backend than the file at path (each call the same store).
+	openStore func() (store.Backend, error)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -178,7 +180,13 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) open() {
 	f.t.Helper()
-	st, err := store.Open(f.path, store.Options{UnsafeNoSync: f.nosync})
+	var st store.Backend
+	var err error
+	if f.openStore != nil {
+		st, err = f.openStore()
+	} else {
+		st, err = store.Open(f.path, store.Options{UnsafeNoSync: f.nosync})
+	}
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ type Options struct {
 // drop a re-inject whose key it has already routed (and, for no loss across a broken
 // connection, to acknowledge re-injects: Options.AwaitAck with Acked).
 type Manager struct {
-	st   *store.Store
+	st   store.Backend
 	clk  Clock
 	act  Actions
 	opts Options
@@ -100,7 +100,7 @@ type Recovery struct {
 
 // New loads every record of st, sends again every step that was pending, and schedules the
 // deadlines; deadlines that passed while ampd was down are carried out at once.
-func New(st *store.Store, clk Clock, act Actions, opts Options) (*Manager, error) {
+func New(st store.Backend, clk Clock, act Actions, opts Options) (*Manager, error) {
 	if opts.RetryMin <= 0 {
 		opts.RetryMin = time.Second
 	}

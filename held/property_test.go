@@ -24,8 +24,16 @@ var (
 // out twice only after a send that failed after the stanza had left (a crash between send
 // and record), always with the same key.
 func TestPropertyExactlyOnce(t *testing.T) {
+	checkPropertyExactlyOnce(t, func(rt *rapid.T) *fixture {
+		return &fixture{t: rt, path: filepath.Join(t.TempDir(), "held.db"), clk: newFakeClock(t0), act: &recorder{}, nosync: true}
+	})
+}
+
+// checkPropertyExactlyOnce is the property of TestPropertyExactlyOnce on the stores newFixture makes
+// (a fresh one per run).
+func checkPropertyExactlyOnce(t *testing.T, newFixture func(rt *rapid.T) *fixture) {
 	rapid.Check(t, func(rt *rapid.T) {
-		f := &fixture{t: rt, path: filepath.Join(t.TempDir(), "held.db"), clk: newFakeClock(t0), act: &recorder{}, nosync: true}
+		f := newFixture(rt)
 		f.open()
 		defer f.close()
 		failing := map[int]bool{} // call number → the stanza leaves although the call fails

@@ -1,5 +1,7 @@
-// Package store is ampd's durable store of held messages (amp-semantics §7): one embedded
-// bbolt file in which every write is a committed, fsync'd transaction.
+// Package store is ampd's durable store of held messages (amp-semantics §7): the Record and
+// its encoding, the Backend every store implements, and the embedded backend, one bbolt file
+// in which every write is a committed, fsync'd transaction. The PostgreSQL backend, shared by
+// an active ampd and its standbys, is package store/pgstore.
 //
 // A held message is a Record. Its State says where it is in its life:
 //

@@ -64,47 +64,6 @@ func TestDecodeRecordRejects(t *testing.T) {
 	}
 }
 
-func TestPutGetUpdateDelete(t *testing.T) {
-	s, path := openTemp(t)
-	a, b := sample(1), sample(2)
-	if err := s.Put(&a); err != nil || a.ID != 1 {
-		t.Fatalf("Put: id %d, err %v", a.ID, err)
-	}
-	if err := s.Put(&b); err != nil || b.ID != 2 {
-		t.Fatalf("Put: id %d, err %v", b.ID, err)
-	}
-	a.State, a.Rule = Expiring, 0
-	if err := s.Update(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Delete(b.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Delete(b.ID); !errors.Is(err, ErrNotFound) {
-		t.Errorf("second Delete: %v, want ErrNotFound", err)
-	}
-	if err := s.Update(&b); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Update of a deleted record: %v, want ErrNotFound", err)
-	}
-	s.Close()
-
-	s, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got, err := s.Get(a.ID)
-	if err != nil || !reflect.DeepEqual(got, a) {
-		t.Errorf("after reopen: %+v, %v; want %+v", got, err, a)
-	}
-	if n, _ := s.Len(); n != 1 {
-		t.Errorf("Len = %d, want 1", n)
-	}
-	if err := s.Put(&b); err == nil {
-		t.Error("Put on a read-only store succeeded")
-	}
-}
-
 func TestOpenLockedFails(t *testing.T) {
 	_, path := openTemp(t)
 	_, err := Open(path, Options{LockTimeout: 50 * time.Millisecond})

@@ -30,7 +30,7 @@ func heldCommand() *cobra.Command {
 			Short: "List held messages: id, recipient, received, next deadline, state",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return withStore(path, true, func(st *store.Store) error { return listHeld(cmd.OutOrStdout(), st) })
+				return withStore(path, true, func(st store.Backend) error { return listHeld(cmd.OutOrStdout(), st) })
 			},
 		},
 		&cobra.Command{
@@ -42,7 +42,7 @@ func heldCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return withStore(path, true, func(st *store.Store) error {
+				return withStore(path, true, func(st store.Backend) error {
 					r, err := st.Get(id)
 					if err != nil {
 						return fmt.Errorf("held message %d: %w", id, err)
@@ -61,7 +61,7 @@ func heldCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return withStore(path, false, func(st *store.Store) error {
+				return withStore(path, false, func(st store.Backend) error {
 					r, err := st.Get(id)
 					if err != nil {
 						return fmt.Errorf("held message %d: %w", id, err)
@@ -83,6 +83,9 @@ func heldCommand() *cobra.Command {
 				file, err := storePath(path)
 				if err != nil {
 					return err
+				}
+				if file == "" {
+					return errors.New("held recover salvages a damaged embedded store file; with store.backend = \"postgres\" PostgreSQL recovers its own data, and ampd names any record it cannot read with the SQL that removes it")
 				}
 				p := newProgress(os.Stderr, "recovering")
 				res, err := store.Recover(file, time.Now(), p.update)
@@ -115,21 +118,29 @@ func parseID(s string) (uint64, error) {
 	return id, nil
 }
 
+// storePath returns the file of the embedded store, or "" for another backend.
 func storePath(configPath string) (string, error) {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return "", err
+	}
+	if cfg.Store.Backend != config.BackendEmbedded {
+		return "", nil
 	}
 	return cfg.Store.Path, nil
 }
 
 // withStore opens the store named by the configuration for f. Read-only opens share the
 // file with each other but, like writes, not with a running ampd.
-func withStore(configPath string, readOnly bool, f func(*store.Store) error) error {
-	file, err := storePath(configPath)
+func withStore(configPath string, readOnly bool, f func(store.Backend) error) error {
+	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
+	if cfg.Store.Backend == config.BackendPostgres {
+		return withSharedStore(cfg, readOnly, f)
+	}
+	file := cfg.Store.Path
 	st, err := store.Open(file, store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w (ampd held needs the store to itself, even to read it)", err)
@@ -141,7 +152,7 @@ func withStore(configPath string, readOnly bool, f func(*store.Store) error) err
 	return f(st)
 }
 
-func listHeld(w io.Writer, st *store.Store) error {
+func listHeld(w io.Writer, st store.Backend) error {
 	total, err := st.Len()
 	if err != nil {
 		return err

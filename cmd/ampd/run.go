@@ -45,12 +45,9 @@ func run(parent context.Context, path string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
-	d, err := daemon.New(cfg, log, m, daemon.Options{})
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	var active activeDaemon // empty while a standby waits for the store's lease
 	httpDone := make(chan error, 1)
 	if cfg.HTTP.Listen == "" {
 		httpDone <- nil
@@ -60,12 +57,29 @@ func run(parent context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		go func() { httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, d.Ready, d.Healthy), log) }()
+		go func(ctx context.Context) { // ctx is the signals' context: it outlives a lost lease's
+			httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy), log)
+		}(ctx)
 	}
+	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here
+	if err != nil {
+		stop()
+		<-httpDone
+		return standbyStopped(err)
+	}
+	d, err := daemon.New(cfg, log, m, daemon.Options{Store: st})
+	if err != nil {
+		releaseStore()
+		return err
+	}
+	active.Store(d)
 	go reloadOnHUP(ctx, path, cfg, d, level, log, m)
 	log.Info("ampd starting", "version", version, "config", path, "component", cfg.Component.Domain, "server", cfg.Component.Address, "http", cfg.HTTP.Listen)
 	err = d.Run(ctx)
 	stop()
+	if lost := releaseStore(); lost != nil && err == nil {
+		err = lost
+	}
 	if herr := <-httpDone; herr != nil && err == nil {
 		err = herr
 	}
