@@ -14,7 +14,8 @@ import (
 
 type discardSender struct{ n int }
 
-func (s *discardSender) Send(b []byte) error { s.n += len(b); return nil }
+func (s *discardSender) Send(b []byte) error     { s.n += len(b); return nil }
+func (s *discardSender) SendWait(b []byte) error { return s.Send(b) }
 
 // BenchmarkDivert measures ampd's own work for one diverted request, from the stanza's bytes
 // to the verdict's: divert parsing, message parsing, JIDs, presence, the decision, the reply

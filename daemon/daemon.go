@@ -23,6 +23,8 @@ import (
 // Sender is where the daemon writes stanzas: the component connection in production.
 type Sender interface {
 	Send(stanza []byte) error
+	// SendWait is Send that waits for room while the connection is up (component.Client's).
+	SendWait(stanza []byte) error
 }
 
 // Daemon is one running ampd.
@@ -97,19 +99,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 	d.pending = iq.NewPending[*request](d.send, d.lockedFlush)
 	d.rosters = iq.NewCache[subscribers]()
 	d.hops = iq.NewCache[resolver.NextHop]()
-	d.client = component.New(component.Config{
-		Address:          cfg.Component.Address,
-		Domain:           cfg.Component.Domain,
-		Secret:           cfg.Component.Secret,
-		MaxStanzaBytes:   cfg.Component.MaxStanzaBytes,
-		KeepAlive:        cfg.Component.Keepalive,
-		DialTimeout:      cfg.Component.DialTimeout,
-		HandshakeTimeout: cfg.Component.HandshakeTimeout,
-		BackoffMin:       cfg.Component.ReconnectMin,
-		BackoffMax:       cfg.Component.ReconnectMax,
-		MaxQueued:        cfg.Component.MaxQueued * 1024, // max_queued counts stanzas; budget ~1 KiB each
-		Logger:           log.With("layer", "component"),
-	}, handler{d})
+	d.client = component.New(cfg.Component.Client(log.With("layer", "component")), handler{d})
 	d.out = d.client
 	if err := d.openHeld(cfg.Store.Path, opts.Store); err != nil {
 		return nil, err
@@ -180,20 +170,13 @@ func (d *Daemon) announce(s *settings) {
 	}
 }
 
-// sendWaiting is send for verdicts: when the connection's queue is full it waits for room
-// (component.Client.SendWait), so that a server that reads slowly slows down ampd's reading
-// of its diverts instead of losing verdicts — the module would then hold those requests until
-// its pending timeout and bounce them. Called on the handling goroutine, with d.mu held: the
-// wait ends when the writer makes room or its connection ends (then re-diverts are answered
-// from the decided-routes memory).
+// sendWaiting is send for verdicts: when the connection's queue is full it waits for room, so
+// that a server that reads slowly slows ampd's reading down instead of losing verdicts (the
+// module would bounce those requests after its pending timeout). The wait ends when the writer
+// makes room or the connection ends (then the re-diverts get the remembered verdicts).
 func (d *Daemon) sendWaiting(stanza []byte) {
-	w, ok := d.out.(interface{ SendWait([]byte) error })
-	if !ok {
-		d.send(stanza)
-		return
-	}
-	if err := w.SendWait(stanza); err != nil {
-		d.log.Warn("cannot queue verdicts for the server while the connection ends; the module diverts those requests again on reconnect", "err", err)
+	if err := d.out.SendWait(stanza); err != nil {
+		d.log.Warn("cannot queue verdicts while the connection ends; the module diverts those requests again", "err", err)
 	}
 }
 
