@@ -21,6 +21,7 @@ func (h handler) Connected() {
 	d.presence.Reset()
 	d.metrics.PresenceResources.Set(0)
 	d.privileged.Store(false)
+	d.metrics.SetHosts(d.hosts) // each host announces its permissions again
 	d.connected.Store(true)
 	d.metrics.ComponentConnected.Set(1)
 	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
@@ -33,6 +34,7 @@ func (h handler) Connected() {
 func (h handler) Disconnected(err error) {
 	h.d.connected.Store(false)
 	h.d.metrics.ComponentConnected.Set(0)
+	h.d.metrics.SetHosts(h.d.hosts) // permissions hold for one connection
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
@@ -82,6 +84,8 @@ func (d *Daemon) message(raw []byte) {
 		d.log.Info("privilege announcement received", "host", p.Host, "namespace", p.Namespace, "presence", p.Presence, "roster", p.Roster)
 		if p.Presence != "managed_entity" && p.Presence != "roster" {
 			d.log.Error("the server grants no presence permission: ampd cannot see who is online; set presence = \"managed_entity\" in privileged_entities", "host", p.Host)
+		} else {
+			d.metrics.HostPrivileged.WithLabelValues(p.Host).Set(1)
 		}
 		d.privileged.Store(true)
 		return
