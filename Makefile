@@ -56,3 +56,11 @@ bench-smoke: ## ampbench isolated (~3 s), end to end on Prosody (~5 s per run) a
 
 clean:
 	rm -rf bin .sandbox
+
+# Monitoring (contrib/monitoring): promtool unit tests of the alerting rules; the dashboard's
+# and the rules' metric names are checked by the Go test of the same directory (make unit).
+.PHONY: monitoring-test
+test: monitoring-test
+monitoring-test: ## promtool check and unit tests of contrib/monitoring/ampd-alerts.yml (installs promtool if missing)
+	sh scripts/install-promtool.sh
+	cd contrib/monitoring && promtool check rules ampd-alerts.yml && promtool test rules ampd-alerts_test.yml
