@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 
 	"github.com/ampd-xmpp/ampd/presence"
@@ -34,7 +35,11 @@ func (h handler) Connected() {
 func (h handler) Disconnected(err error) {
 	h.d.connected.Store(false)
 	h.d.metrics.ComponentConnected.Set(0)
-	h.d.metrics.SetHosts(h.d.hosts) // permissions hold for one connection
+	h.d.metrics.SetHosts(h.d.hosts)       // permissions hold for one connection
+	if errors.Is(err, context.Canceled) { // ampd is stopping: nothing is wrong
+		h.d.log.Info("disconnected from the XMPP server; stopping")
+		return
+	}
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
