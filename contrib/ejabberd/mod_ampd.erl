@@ -177,17 +177,28 @@ init([Host, Opts]) ->
     set_status(Host, component_up, ejabberd_router:is_my_route(Component)),
     add_hooks(Host),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
+    ?INFO_MSG("mod_ampd ready on ~ts: component ~ts, max ~B retained, "
+	      "timeout ~B s, when down: ~ts; re-inject keys remembered: ~B, "
+	      "for ~B s",
+	      [Host, Component, mod_opt(max_pending, Opts),
+	       mod_opt(pending_timeout, Opts) div 1000,
+	       mod_opt(when_down, Opts), mod_opt(reinjected_max, Opts),
+	       mod_opt(reinjected_max_age, Opts) div 1000]),
     {ok, Host}.
 
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
 handle_cast(component_connected, Host) ->
+    ?INFO_MSG("mod_ampd: ampd component ~ts connected (~B retained)",
+	      [component(Host), retained(Host)]),
     set_status(Host, features, []),
     set_status(Host, component_up, true),
     send_online_presences(Host),
     {noreply, Host};
-handle_cast(component_disconnected, Host) ->
+handle_cast({component_disconnected, Reason}, Host) ->
+    ?INFO_MSG("mod_ampd: ampd component ~ts disconnected (~ts); ~B requests "
+	      "stay retained", [component(Host), Reason, retained(Host)]),
     set_status(Host, component_up, false),
     set_status(Host, features, []),
     {noreply, Host};
@@ -206,13 +217,19 @@ handle_info(_Info, Host) ->
 %% answered as if ampd were down.
 terminate(_Reason, Host) ->
     remove_hooks(Host),
+    List = lists:keysort(#pending.seq, ets:tab2list(pending_table(Host))),
     lists:foreach(
       fun(#pending{packet = Msg, origin = Origin}) ->
 	      catch case when_down(Host, Msg, ?T("AMP module stopped")) of
 			pass -> route_guarded(Msg, Origin);
 			bounced -> ok
 		    end
-      end, lists:keysort(#pending.seq, ets:tab2list(pending_table(Host)))).
+      end, List),
+    case List of
+	[] -> ok;
+	_ -> ?WARNING_MSG("mod_ampd: stopped: ~B retained AMP requests "
+			  "answered (~ts)", [length(List), opt(Host, when_down)])
+    end.
 
 code_change(_OldVsn, Host, _Extra) ->
     {ok, Host}.
@@ -344,10 +361,26 @@ divert(Host, Msg, Origin) ->
 	    send_divert(Host, Entry),
 	    diverted;
 	false ->
-	    ?DEBUG("mod_ampd: ampd unavailable (pending table full: ~p)",
-		   [Full]),
-	    when_down(Host, Msg)
+	    Why = case Full of
+		      true -> <<"retained table full">>;
+		      false -> <<"ampd is not connected">>
+		  end,
+	    Result = when_down(Host, Msg),
+	    log_when_down(Host, Msg, Why, Result),
+	    Result
     end.
+
+%% Every request ampd could not process is logged at warning, as the Prosody
+%% module does: the sender's rules were not honoured.
+log_when_down(Host, #message{from = From}, Why, bounced) ->
+    ?WARNING_MSG("mod_ampd: AMP request from ~ts bounced: ~ts (~B retained)",
+		 [jid:encode(From), Why, retained(Host)]);
+log_when_down(Host, #message{from = From}, Why, pass) ->
+    ?WARNING_MSG("mod_ampd: AMP request from ~ts passed through "
+		 "unprocessed: ~ts (~B retained)",
+		 [jid:encode(From), Why, retained(Host)]).
+
+retained(Host) -> ets:info(pending_table(Host), size).
 
 when_down(Host, Msg) ->
     when_down(Host, Msg, ?T("AMP processing is unavailable")).
@@ -426,20 +459,28 @@ expire_pending(Host) ->
     Expired = ets:select(pending_table(Host),
 			 [{#pending{since = '$1', _ = '_'},
 			   [{'<', '$1', Deadline}], ['$_']}]),
-    lists:foreach(
-      fun(#pending{id = Id, packet = Msg, origin = Origin}) ->
-	      case ets:take(pending_table(Host), Id) of
-		  [] -> ok;
-		  [_] ->
-		      ?INFO_MSG("mod_ampd: no verdict for route ~ts in time",
-				[Id]),
-		      case when_down(Host, Msg,
-				     ?T("AMP processing timed out")) of
-			  pass -> route_guarded(Msg, Origin);
-			  bounced -> ok
-		      end
-	      end
-      end, Expired).
+    N = lists:foldl(
+	  fun(#pending{id = Id, packet = Msg, origin = Origin}, Acc) ->
+		  case ets:take(pending_table(Host), Id) of
+		      [] -> Acc;
+		      [_] ->
+			  ?DEBUG("mod_ampd: no verdict for route ~ts in time",
+				 [Id]),
+			  case when_down(Host, Msg,
+					 ?T("AMP processing timed out")) of
+			      pass -> route_guarded(Msg, Origin);
+			      bounced -> ok
+			  end,
+			  Acc + 1
+		  end
+	  end, 0, lists:keysort(#pending.seq, Expired)),
+    case N of
+	0 -> ok;
+	_ -> ?WARNING_MSG("mod_ampd: ~B retained AMP requests expired after "
+			  "~B s (~ts); ~B retained",
+			  [N, opt(Host, pending_timeout) div 1000,
+			   opt(Host, when_down), retained(Host)])
+    end.
 
 %%%===================================================================
 %%% Verdicts, re-injects and announcements from the component
@@ -747,8 +788,11 @@ disco_local_features(Acc, _From, _To, _Node, _Lang) ->
 component_connected(Component) ->
     cast_hosts_of(Component, component_connected).
 
-component_disconnected(Component, _Reason) ->
-    cast_hosts_of(Component, component_disconnected).
+component_disconnected(Component, Reason) ->
+    cast_hosts_of(Component, {component_disconnected, reason_text(Reason)}).
+
+reason_text(Reason) when is_binary(Reason) -> Reason;
+reason_text(Reason) -> iolist_to_binary(io_lib:format("~p", [Reason])).
 
 cast_hosts_of(Component, Msg) ->
     lists:foreach(
