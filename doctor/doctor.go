@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"encoding/json"
+
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/ops"
@@ -47,8 +49,7 @@ func Run(ctx context.Context, path string, o Options) *Report {
 	r.pass("configuration", "%s is valid (component %s, server %s, hosts %s)", path, cfg.Component.Domain, cfg.Component.Address, strings.Join(cfg.Server.Hosts, ", "))
 
 	if running(ctx, cfg.HTTP.Listen) {
-		r.fail("ampd running", "Stop it while doctor checks the server (systemctl stop ampd), run ampd doctor, then start it again; or read its state on http://"+cfg.HTTP.Listen+"/readyz and /metrics.",
-			"an ampd answers on http.listen %s: the server accepts one connection for %s, so doctor cannot connect beside it", cfg.HTTP.Listen, cfg.Component.Domain)
+		checkRunning(ctx, r, cfg)
 		return r
 	}
 	checkServer(ctx, r, cfg, o)
@@ -230,4 +231,62 @@ func checkHTTP(r *Report, listen string) {
 	}
 	ln.Close()
 	r.pass("http", "%s is free for /metrics, /healthz and /readyz", listen)
+}
+
+// checkRunning reports what a running ampd's /status says: the server accepts one connection
+// per component, so doctor cannot check the server beside it.
+func checkRunning(ctx context.Context, r *Report, cfg *config.Config) {
+	st, err := fetchStatus(ctx, cfg.HTTP.Listen)
+	if err != nil {
+		r.fail("ampd running", "Stop it while doctor checks the server (systemctl stop ampd), run ampd doctor, then start it again.",
+			"an ampd answers on http.listen %s but its /status cannot be read (%v): the server accepts one connection for %s, so doctor cannot connect beside it", cfg.HTTP.Listen, err, cfg.Component.Domain)
+		return
+	}
+	r.note("ampd running", "ampd %s answers on %s; checked through its /status (stop it to let doctor check the server itself)", st.Version, cfg.HTTP.Listen)
+	if st.Connected {
+		r.pass("connection", "ampd is connected to %s as %s", cfg.Component.Address, cfg.Component.Domain)
+	} else {
+		r.fail("connection", "Its log says why (journalctl -u ampd); or stop it (systemctl stop ampd) and run ampd doctor, which names the failing step and its fix.",
+			"ampd is not connected to %s", cfg.Component.Address)
+	}
+	for _, h := range cfg.Server.Hosts {
+		granted := false
+		for _, hs := range st.Hosts {
+			granted = granted || hs.Host == h && hs.Privileged
+		}
+		switch {
+		case granted:
+			r.pass("privileges "+h, "%s granted the presence permission", h)
+		case st.Connected:
+			r.fail("privileges "+h, fixPrivileges(Unknown, h, cfg.Component.Domain), "%s has not granted the XEP-0356 presence permission: ampd sees no presence there", h)
+		default:
+			r.skip("ampd is not connected", "privileges "+h)
+		}
+		r.note("module "+h, "not checked while ampd runs (stop it to let doctor ask mod_ampd on %s)", h)
+	}
+	if st.Ready != "ok" {
+		r.fail("ready", "See the checks above.", "ampd is not ready: %s", st.Ready)
+	}
+	r.pass("store", "%d held messages", st.Held)
+	r.pass("http", "ampd serves /metrics, /healthz, /readyz and /status on %s", cfg.HTTP.Listen)
+}
+
+// fetchStatus reads a running ampd's /status.
+func fetchStatus(ctx context.Context, listen string) (ops.Status, error) {
+	var st ops.Status
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+listen+"/status", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("/status answered %s", resp.Status)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
 }

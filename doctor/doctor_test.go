@@ -257,7 +257,7 @@ func TestAmpdRunning(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- ops.ServeListener(ctx, ln, ops.NewHandler(prometheus.NewRegistry(), nil, nil), slog.New(slog.DiscardHandler))
+		done <- ops.ServeListener(ctx, ln, ops.NewHandler(prometheus.NewRegistry(), nil, nil, nil), slog.New(slog.DiscardHandler))
 	}()
 	defer func() { cancel(); <-done }()
 	path := filepath.Join(t.TempDir(), "ampd.toml")
@@ -266,5 +266,5 @@ func TestAmpdRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, path)
-	expect(t, r, "ampd running", Fail, []string{"systemctl stop ampd"}, nil)
+	expect(t, r, "ampd running", Fail, []string{"systemctl stop ampd"}, nil) // no /status to read
 }

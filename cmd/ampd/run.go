@@ -56,7 +56,9 @@ func run(parent context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		go func() { httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, d.Ready, d.Healthy), log) }()
+		go func() {
+			httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, d.Ready, d.Healthy, daemonStatus{d, m, cfg.Server.Hosts}), log)
+		}()
 	}
 	go reloadOnHUP(ctx, path, cfg, d, level, log, m)
 	log.Info("ampd starting", "version", version, "config", path, "component", cfg.Component.Domain, "server", cfg.Component.Address, "http", cfg.HTTP.Listen)

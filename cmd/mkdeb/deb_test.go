@@ -342,7 +342,8 @@ func unitSettings(t *testing.T) map[string]string {
 
 // runUnit runs the unit's commands as systemd would (as its user, in its working directory)
 // against a sandbox Prosody: ExecStartPre, then ExecStart until ready, ExecReload, and the
-// SIGTERM of systemctl stop; ampd must stop with status 0 and log no warning.
+// SIGTERM of systemctl stop; ampd must stop with status 0 and log no warning. ampd doctor,
+// run as the unit's user, must pass before ampd starts and while it runs.
 func runUnit(t *testing.T, ctx context.Context) {
 	t.Helper()
 	unit := unitSettings(t)
@@ -385,6 +386,12 @@ func runUnit(t *testing.T, ctx context.Context) {
 		return cmd
 	}
 
+	// The "done when": after dpkg -i, ampd doctor against the sandbox passes, first
+	// connecting itself, then (below) through the running ampd's /status.
+	doctorLine := "/usr/bin/ampd doctor --config /etc/ampd/ampd.toml"
+	if out, err := asUnit(doctorLine).CombinedOutput(); err != nil || !strings.Contains(string(out), "all checks passed") {
+		t.Errorf("%s: %v\n%s", doctorLine, err, out)
+	}
 	if out, err := asUnit(unit["ExecStartPre"]).CombinedOutput(); err != nil {
 		t.Fatalf("ExecStartPre %s: %v\n%s", unit["ExecStartPre"], err, out)
 	}
@@ -411,6 +418,9 @@ func runUnit(t *testing.T, ctx context.Context) {
 
 	if err := waitReady(ctx, "http://"+httpAddr+"/readyz", exited); err != nil {
 		t.Fatalf("ampd from ExecStart: %v\n%s\n%s", err, logTail(), s.LogTail(30))
+	}
+	if out, err := asUnit(doctorLine).CombinedOutput(); err != nil || !strings.Contains(string(out), "checked through its /status") {
+		t.Errorf("%s with ampd running: %v\n%s", doctorLine, err, out)
 	}
 	// ExecReload, with $MAINPID as systemd substitutes it.
 	reload := strings.ReplaceAll(unit["ExecReload"], "$MAINPID", strconv.Itoa(main.Process.Pid))
