@@ -52,6 +52,14 @@ func Run(ctx context.Context, path string, o Options) *Report {
 		checkRunning(ctx, r, cfg)
 		return r
 	}
+	if storeLocked(cfg.Store.Path) {
+		// Not only to avoid a refused handshake: ejabberd accepts a second connection for a
+		// component and shares its traffic between them, so requests meant for ampd would
+		// reach doctor, which answers none.
+		r.fail("ampd running", "Stop it while doctor checks the server (systemctl stop ampd), or set http.listen so that doctor can read its /status.",
+			"the store %s is held by another process, an ampd without its HTTP endpoint: doctor does not connect beside it", cfg.Store.Path)
+		return r
+	}
 	checkServer(ctx, r, cfg, o)
 	checkStore(r, cfg.Store.Path)
 	checkHTTP(r, cfg.HTTP.Listen)
@@ -75,6 +83,19 @@ func running(ctx context.Context, listen string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// storeLocked reports whether another process (a running ampd) holds the store file.
+func storeLocked(path string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	st, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond})
+	if err != nil {
+		return errors.Is(err, store.ErrLocked)
+	}
+	st.Close()
+	return false
 }
 
 // checkServer checks TCP, the handshake, and per host the permissions and the module.

@@ -6,16 +6,19 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 	"github.com/ampd-xmpp/ampd/ops"
+	"github.com/ampd-xmpp/ampd/store"
 )
 
 // sandbox is a running server of either family, as the tests need it.
@@ -267,4 +270,80 @@ func TestAmpdRunning(t *testing.T) {
 	}
 	r := run(t, path)
 	expect(t, r, "ampd running", Fail, []string{"systemctl stop ampd"}, nil) // no /status to read
+}
+
+// holder stands in for an ampd that holds the component connection.
+type holder struct{ up chan struct{} }
+
+func (h holder) Connected() {
+	select {
+	case h.up <- struct{}{}:
+	default:
+	}
+}
+func (holder) Stanza([]byte)      {}
+func (holder) Disconnected(error) {}
+
+// holdComponent connects a stand-in for ampd as the sandbox's component until the test ends.
+func holdComponent(t *testing.T, sb sandbox) {
+	t.Helper()
+	h := holder{up: make(chan struct{}, 1)}
+	c := component.New(component.Config{Address: sb.addr, Domain: sb.domain, Secret: sb.secret}, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-h.up:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the stand-in ampd did not connect: %v", c.LastError())
+	}
+}
+
+// withoutHTTP rewrites the configuration at path with the HTTP endpoint disabled.
+func withoutHTTP(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noHTTP := regexp.MustCompile(`listen = "[^"]*"`).ReplaceAllString(string(data), `listen = ""`)
+	if err := os.WriteFile(path, []byte(noHTTP), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An ampd without its HTTP endpoint, on this machine: it holds the store, and doctor does not
+// connect beside it (ejabberd would accept the second connection and share the traffic).
+func TestAmpdRunningWithoutHTTP(t *testing.T) {
+	for _, f := range families {
+		t.Run(string(f.family), func(t *testing.T) {
+			sb := f.start(t, seed{})
+			holdComponent(t, sb)
+			path := configFor(t, sb, "")
+			withoutHTTP(t, path)
+			st, err := store.Open(filepath.Join(filepath.Dir(path), "ampd.db"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			r := run(t, path)
+			expect(t, r, "ampd running", Fail, []string{"systemctl stop ampd"}, nil)
+			if _, ok := r.Find("handshake"); ok {
+				t.Error("doctor connected beside the running ampd")
+			}
+		})
+	}
+}
+
+// Prosody refuses a second connection for a component: doctor names the likely culprit
+// rather than the domain or the secret. (ejabberd 23.01 accepts the second connection; see
+// TestAmpdRunningWithoutHTTP for how doctor avoids it.)
+func TestSecondConnectionRefused(t *testing.T) {
+	sb := startProsody(t, seed{})
+	holdComponent(t, sb)
+	path := configFor(t, sb, "")
+	withoutHTTP(t, path)
+	r := run(t, path)
+	expect(t, r, "handshake", Fail, []string{"systemctl stop ampd"}, nil)
 }

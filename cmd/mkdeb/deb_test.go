@@ -49,6 +49,7 @@ func TestDebianPackage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	lockMachine(t)
 	ensureTools(t, ctx)
 	removeLeftover(t)
 	userExisted := lookupUser() != nil
@@ -126,6 +127,21 @@ func unitLinks(dirs ...string) []string {
 		})
 	}
 	return found
+}
+
+// lockMachine keeps two runs of this test (two checkouts tested at once) from installing and
+// removing the package under each other: the package, its user and /etc/ampd are machine-wide.
+func lockMachine(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ampd-debian-package-test.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock, after the cleanups registered later
 }
 
 // ensureTools installs what the test runs when it is missing.
