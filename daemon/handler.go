@@ -22,7 +22,7 @@ func (h handler) Connected() {
 	d.presence.Reset()
 	d.metrics.PresenceResources.Set(0)
 	d.privileged.Store(false)
-	d.metrics.SetHosts(d.hosts) // each host announces its permissions again
+	d.metrics.ResetHosts(d.hosts) // each host announces its permissions again
 	d.connected.Store(true)
 	d.metrics.ComponentConnected.Set(1)
 	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
@@ -35,7 +35,7 @@ func (h handler) Connected() {
 func (h handler) Disconnected(err error) {
 	h.d.connected.Store(false)
 	h.d.metrics.ComponentConnected.Set(0)
-	h.d.metrics.SetHosts(h.d.hosts)       // permissions hold for one connection
+	h.d.metrics.ResetHosts(h.d.hosts)     // permissions hold for one connection
 	if errors.Is(err, context.Canceled) { // ampd is stopping: nothing is wrong
 		h.d.log.Info("disconnected from the XMPP server; stopping")
 		return

@@ -89,7 +89,7 @@ type Metrics struct {
 	// HostPrivileged is 1 for a server host whose XEP-0356 announcement on the current
 	// connection granted the presence permission, else 0: ampd_host_privileged{host}. Without
 	// it ampd cannot see who is online on that host. The daemon creates a series per
-	// configured host (SetHosts), so that a host that never announces shows as 0.
+	// configured host (ResetHosts), so that a host that never announces shows as 0.
 	HostPrivileged *prometheus.GaugeVec
 }
 
@@ -231,9 +231,10 @@ func (m *Metrics) initialiseLabels() {
 	}
 }
 
-// SetHosts creates ampd_host_privileged at 0 for each configured server host: none has
-// announced its permissions yet.
-func (m *Metrics) SetHosts(hosts []string) {
+// ResetHosts sets ampd_host_privileged to 0 for each configured server host, and drops the
+// series of any other host: none has announced its permissions (yet, or on this connection).
+func (m *Metrics) ResetHosts(hosts []string) {
+	m.HostPrivileged.Reset()
 	for _, h := range hosts {
 		m.HostPrivileged.WithLabelValues(h).Set(0)
 	}

@@ -31,7 +31,7 @@ type series struct {
 func exported(t *testing.T) map[string]series {
 	t.Helper()
 	reg, m := metrics.NewRegistry()
-	m.SetHosts([]string{"example.org"}) // the per-host series exist once hosts are configured
+	m.ResetHosts([]string{"example.org"}) // the per-host series exist once hosts are configured
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
