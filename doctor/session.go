@@ -153,30 +153,51 @@ func (s *session) discoInfo(host, node string, deadline time.Time) (names, featu
 		if raw == nil {
 			return nil, nil, errors.New("no answer in time")
 		}
-		root, err := xmlscan.Parse(raw)
-		if err != nil || string(root.Local()) != "iq" || root.AttrValue("id") != id {
+		if a, ok := parseDiscoInfo(raw, id); ok {
+			if a.errorCondition != "" {
+				return nil, nil, fmt.Errorf("error answer: %s", a.errorCondition)
+			}
+			return a.names, a.features, nil
+		}
+	}
+}
+
+// discoAnswer is what doctor reads from a disco#info answer.
+type discoAnswer struct {
+	names, features []string // identity names, feature vars
+	errorCondition  string   // for an error answer, its condition ("unknown" if none given)
+}
+
+// parseDiscoInfo reads raw as the answer to the iq with the given id; ok is false for any
+// other stanza.
+func parseDiscoInfo(raw []byte, id string) (a discoAnswer, ok bool) {
+	root, err := xmlscan.Parse(raw)
+	if err != nil || string(root.Local()) != "iq" || root.AttrValue("id") != id {
+		return discoAnswer{}, false
+	}
+	switch root.AttrValue("type") {
+	case "result":
+	case "error":
+		return discoAnswer{errorCondition: errorCondition(root)}, true
+	default:
+		return discoAnswer{}, false // a get or set with the same id is not the answer
+	}
+	for c := root.Children(); c.Next(); {
+		q := c.Element()
+		if !q.Is(nsDiscoInfo, "query") {
 			continue
 		}
-		if root.AttrValue("type") != "result" {
-			return nil, nil, fmt.Errorf("error answer: %s", errorCondition(root))
-		}
-		for c := root.Children(); c.Next(); {
-			q := c.Element()
-			if !q.Is(nsDiscoInfo, "query") {
-				continue
-			}
-			for qc := q.Children(); qc.Next(); {
-				el := qc.Element()
-				switch string(el.Local()) {
-				case "identity":
-					names = append(names, el.AttrValue("name"))
-				case "feature":
-					features = append(features, el.AttrValue("var"))
-				}
+		for qc := q.Children(); qc.Next(); {
+			el := qc.Element()
+			switch string(el.Local()) {
+			case "identity":
+				a.names = append(a.names, el.AttrValue("name"))
+			case "feature":
+				a.features = append(a.features, el.AttrValue("var"))
 			}
 		}
-		return names, features, nil
 	}
+	return a, true
 }
 
 // errorCondition names the defined condition of an error stanza.
