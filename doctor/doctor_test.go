@@ -30,10 +30,8 @@ type sandbox struct {
 
 // seed is a misconfiguration, given to both harnesses in their own terms.
 type seed struct {
-	withoutAmpd     bool
-	withoutPrivs    bool
-	prosodyHostConf string
-	ejabberdHost    string
+	withoutAmpd  bool
+	withoutPrivs bool
 }
 
 // families starts a sandbox of each server family, installing it when missing.
@@ -47,17 +45,23 @@ var families = []struct {
 
 func startProsody(t *testing.T, s seed) sandbox {
 	t.Helper()
+	o := prosodytest.Options{WithoutAmpd: s.withoutAmpd}
+	if s.withoutPrivs {
+		// The later assignment in the VirtualHost section wins: no entity is privileged.
+		o.ExtraHostConfig = "\tprivileged_entities = { }"
+	}
+	return startProsodyWith(t, o)
+}
+
+func startProsodyWith(t *testing.T, o prosodytest.Options) sandbox {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var log strings.Builder
 	if err := prosodytest.EnsureInstalled(ctx, &log); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	o := prosodytest.Options{Dir: t.TempDir(), WithoutAmpd: s.withoutAmpd}
-	if s.withoutPrivs {
-		// The later assignment in the VirtualHost section wins: no entity is privileged.
-		o.ExtraHostConfig = "\tprivileged_entities = { }"
-	}
+	o.Dir = t.TempDir()
 	srv, err := prosodytest.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -346,4 +350,30 @@ func TestSecondConnectionRefused(t *testing.T) {
 	withoutHTTP(t, path)
 	r := run(t, path)
 	expect(t, r, "handshake", Fail, []string{"systemctl stop ampd"}, nil)
+}
+
+// Two hosts, mod_ampd on one of them: doctor tells them apart. (Prosody only: the ejabberd
+// harness serves one host; TestModuleMissing runs the same per-host check on ejabberd.)
+func TestModuleMissingOnOneHost(t *testing.T) {
+	const other = "other.localhost"
+	sb := startProsodyWith(t, prosodytest.Options{
+		// A second VirtualHost with mod_privilege for the component and without mod_ampd.
+		ExtraHostConfig: fmt.Sprintf("VirtualHost %q\n\tprivileged_entities = { [\"amp.localhost\"] = { presence = \"managed_entity\", roster = \"get\" } }\n\tmodules_enabled = { \"privilege\" }", other),
+	})
+	path := configFor(t, sb, "")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twoHosts := strings.Replace(string(data), fmt.Sprintf("hosts = [%q]", sb.host), fmt.Sprintf("hosts = [%q, %q]", sb.host, other), 1)
+	if err := os.WriteFile(path, []byte(twoHosts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, path)
+	expect(t, r, "module "+other, Fail, []string{`VirtualHost "` + other + `"`, `modules_enabled = { "ampd", "privilege" }`}, []string{"mod_ampd:\n"})
+	for _, name := range []string{"module " + sb.host, "privileges " + sb.host, "privileges " + other} {
+		if c, _ := r.Find(name); c.Status != Pass {
+			t.Errorf("%s: %s %s, want ✓", name, c.Status.mark(), c.Detail)
+		}
+	}
 }
