@@ -156,9 +156,14 @@ func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) 
 			continue
 		}
 		_, got, err := s.discoInfo(h, nsAMP, time.Now().Add(o.Wait))
+		advertised := err == nil && slices.Contains(got, nsAMP)
+		pong, answered := s.ping(h, time.Now().Add(o.Wait))
 		switch {
-		case err == nil && slices.Contains(got, nsAMP):
-			r.pass("module "+h, "mod_ampd answers on %s and advertises what ampd announces (%d features)", h, len(got))
+		case advertised && answered:
+			r.pass("module "+h, "mod_ampd on %s (%s %s): when_down %s, max_pending %d, pending_timeout %d s, reinjected_max %d, reinjected_max_age %d s, %d retained; advertises what ampd announces (%d features)",
+				h, pong.Server, pong.ServerVersion, pong.WhenDown, pong.MaxPending, pong.PendingTimeout, pong.ReinjectedMax, pong.ReinjectedAge, pong.Retained, len(got))
+		case advertised:
+			r.fail("module "+h, fixModule(r.Family, h, cfg.Component.Domain), "mod_ampd on %s advertises AMP but does not answer a ping: it is older than this ampd; install the module of this version", h)
 		case err == nil:
 			r.fail("module "+h, fixModule(r.Family, h, cfg.Component.Domain), "%s does not advertise AMP after ampd's announcement: mod_ampd is not loaded there, or serves another component", h)
 		default:

@@ -169,6 +169,13 @@ func TestHealthy(t *testing.T) {
 					t.Errorf("check %s: %+v, want ✓", name, c)
 				}
 			}
+			// The module's pong: its server and the sandbox's options.
+			module, _ := r.Find("module " + sb.host)
+			for _, want := range []string{"(" + strings.ToLower(string(f.family)) + " ", "when_down bounce", "max_pending 10000", "reinjected_max 10000", "0 retained"} {
+				if !strings.Contains(module.Detail, want) {
+					t.Errorf("module check %q does not say %q", module.Detail, want)
+				}
+			}
 		})
 	}
 }

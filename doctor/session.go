@@ -216,3 +216,21 @@ func errorCondition(root xmlscan.Element) string {
 	}
 	return "unknown"
 }
+
+// ping asks host's module for its pong (PROTOCOL.md §6); ok is false when none came in time.
+func (s *session) ping(host string, deadline time.Time) (route.Pong, bool) {
+	s.iqs++
+	id := "doctor-" + strconv.Itoa(s.iqs)
+	if err := s.client.Send(route.AppendPing(nil, s.domain, host, id)); err != nil {
+		return route.Pong{}, false
+	}
+	for {
+		raw := s.next(deadline)
+		if raw == nil {
+			return route.Pong{}, false
+		}
+		if p, ok := route.ParsePong(raw); ok && p.ID == id {
+			return p, true
+		}
+	}
+}

@@ -529,8 +529,31 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
     set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
     redivert_all(Host);
+handle_control(Host, #xmlel{name = <<"ping">>} = El) ->
+    case fxml:get_tag_attr_s(<<"id">>, El) of
+	<<>> -> ?WARNING_MSG("mod_ampd: ignoring ping without id", []);
+	Id -> send_pong(Host, Id)
+    end;
 handle_control(_Host, _El) ->
     ok.
+
+%% A ping (ampd doctor) is answered with the module's server and options
+%% (PROTOCOL.md section 6).
+send_pong(Host, Id) ->
+    Int = fun(N) -> integer_to_binary(N) end,
+    Pong = #xmlel{name = <<"pong">>,
+		  attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"id">>, Id},
+			   {<<"server">>, <<"ejabberd">>},
+			   {<<"server_version">>, ejabberd_option:version()},
+			   {<<"when_down">>, atom_to_binary(opt(Host, when_down), utf8)},
+			   {<<"max_pending">>, Int(opt(Host, max_pending))},
+			   {<<"pending_timeout">>, Int(opt(Host, pending_timeout) div 1000)},
+			   {<<"reinjected_max">>, Int(opt(Host, reinjected_max))},
+			   {<<"reinjected_max_age">>, Int(opt(Host, reinjected_max_age) div 1000)},
+			   {<<"retained">>, Int(retained(Host))}]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Pong]}).
 
 dedupe(List) ->
     lists:reverse(
