@@ -57,3 +57,21 @@ bench-smoke: ## ampbench isolated (~3 s), end to end on Prosody (~5 s per run) a
 
 clean:
 	rm -rf bin .sandbox
+
+# Monitoring (contrib/monitoring): promtool unit tests of the alerting rules; the dashboard's
+# and the rules' metric names are checked by the Go test of the same directory (make unit).
+.PHONY: monitoring-test
+test: monitoring-test
+monitoring-test: ## promtool check and unit tests of contrib/monitoring/ampd-alerts.yml (installs promtool if missing)
+	sh scripts/install-promtool.sh
+	cd contrib/monitoring && promtool check rules ampd-alerts.yml && promtool test rules ampd-alerts_test.yml
+
+# The Debian package (cmd/mkdeb, packaging/). Its test installs and removes it on this machine
+# as root; it is part of make unit and runs alone with make deb-test.
+.PHONY: deb deb-test
+deb: ## build bin/ampd_VERSION_amd64.deb (static binary; nfpm through cmd/mkdeb)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/deb/ampd ./cmd/ampd
+	$(GO) run ./cmd/mkdeb -binary bin/deb/ampd -version $(VERSION) -out bin
+
+deb-test: ## build the package, dpkg -i it here, systemd-analyze verify, run its unit against a sandbox Prosody, dpkg -r/-P (root)
+	$(GO) test -count=1 -v -run TestDebianPackage ./cmd/mkdeb

@@ -11,9 +11,9 @@ import (
 // amp.forwarded and server.reply_from. The lists are c's own: clone them to keep them.
 // c must be valid (Load validated it); the error only covers a registry change since.
 func (c *Config) Policy() (resolver.Policy, error) {
-	f, err := resolver.NewFeatures(c.AMP.Actions, c.AMP.Conditions, c.AMP.ConditionValues())
+	f, err := c.Features()
 	if err != nil {
-		return resolver.Policy{}, fmt.Errorf("config: [amp]: %w", err)
+		return resolver.Policy{}, err
 	}
 	p := resolver.Policy{
 		Features:          f,
@@ -27,6 +27,15 @@ func (c *Config) Policy() (resolver.Policy, error) {
 		p.ReplyFrom = c.Component.Domain
 	}
 	return p, nil
+}
+
+// Features returns the AMP features [amp] enables: what is validated and announced.
+func (c *Config) Features() (resolver.Features, error) {
+	f, err := resolver.NewFeatures(c.AMP.Actions, c.AMP.Conditions, c.AMP.ConditionValues())
+	if err != nil {
+		return resolver.Features{}, fmt.Errorf("config: [amp]: %w", err)
+	}
+	return f, nil
 }
 
 var presencePolicies = map[string]resolver.PresencePolicy{

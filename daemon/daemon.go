@@ -106,6 +106,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 	}
 	m.ConfigLastReloadSuccessful.Set(1)
 	m.ConfigLastReloadSuccess.SetToCurrentTime()
+	m.ResetHosts(d.hosts)
 	return d, nil
 }
 

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 
 	"github.com/ampd-xmpp/ampd/iq"
@@ -22,6 +23,7 @@ func (h handler) Connected() {
 	d.presence.Reset()
 	d.metrics.PresenceResources.Set(0)
 	d.privileged.Store(false)
+	d.metrics.ResetHosts(d.hosts) // each host announces its permissions again
 	d.connected.Store(true)
 	d.metrics.ComponentConnected.Set(1)
 	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
@@ -34,6 +36,11 @@ func (h handler) Connected() {
 func (h handler) Disconnected(err error) {
 	h.d.connected.Store(false)
 	h.d.metrics.ComponentConnected.Set(0)
+	h.d.metrics.ResetHosts(h.d.hosts)     // permissions hold for one connection
+	if errors.Is(err, context.Canceled) { // ampd is stopping: nothing is wrong
+		h.d.log.Info("disconnected from the XMPP server; stopping")
+		return
+	}
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
@@ -83,6 +90,8 @@ func (d *Daemon) message(raw []byte) {
 		d.log.Info("privilege announcement received", "host", p.Host, "namespace", p.Namespace, "presence", p.Presence, "roster", p.Roster)
 		if p.Presence != "managed_entity" && p.Presence != "roster" {
 			d.log.Error("the server grants no presence permission: ampd cannot see who is online; set presence = \"managed_entity\" in privileged_entities", "host", p.Host)
+		} else {
+			d.metrics.HostPrivileged.WithLabelValues(p.Host).Set(1)
 		}
 		d.privileged.Store(true)
 		return

@@ -152,8 +152,7 @@ func New(st store.Backend, clk Clock, act Actions, opts Options) (*Manager, erro
 	m.settle(m.complete(m.send(pending)), now, false)
 	m.fireDue()
 	m.recovery.Duration = clk.Now().Sub(start)
-	m.log.Info("held messages loaded", "path", st.Path(), "held", m.recovery.Loaded,
-		"resumed", m.recovery.Resumed, "overdue", m.recovery.Overdue, "duration", m.recovery.Duration)
+	// The caller reports what was loaded (Recovery), once, with the rest of its start-up.
 	return m, nil
 }
 

@@ -95,6 +95,11 @@ type Metrics struct {
 	// RemoteCacheHits counts next-hop checks answered from the cache without a query:
 	// ampd_remote_cache_hits_total.
 	RemoteCacheHits prometheus.Counter
+	// HostPrivileged is 1 for a server host whose XEP-0356 announcement on the current
+	// connection granted the presence permission, else 0: ampd_host_privileged{host}. Without
+	// it ampd cannot see who is online on that host. The daemon creates a series per
+	// configured host (ResetHosts), so that a host that never announces shows as 0.
+	HostPrivileged *prometheus.GaugeVec
 }
 
 // RemoteCheckResults are the values of the result label of ampd_remote_checks_total.
@@ -194,6 +199,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ampd_remote_cache_hits_total",
 			Help: "Remote next-hop checks answered from the cache.",
 		}),
+		HostPrivileged: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ampd_host_privileged",
+			Help: "1 if the server host granted the XEP-0356 presence permission on the current connection, else 0.",
+		}, []string{"host"}),
 	}
 	reg.MustRegister(
 		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks, m.ReinjectAckLag,
@@ -201,7 +210,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.ComponentConnected, m.ComponentReconnects, m.PresenceResources,
 		m.Processing, m.StanzasSkipped, m.DuplicateRoutes,
 		m.ConfigLastReloadSuccessful, m.ConfigLastReloadSuccess, m.RosterFetchFailures,
-		m.RemoteChecks, m.RemoteCacheHits,
+		m.RemoteChecks, m.RemoteCacheHits, m.HostPrivileged,
 	)
 	m.initialiseLabels()
 	return m
@@ -228,5 +237,14 @@ func (m *Metrics) initialiseLabels() {
 	}
 	for _, r := range RemoteCheckResults {
 		m.RemoteChecks.WithLabelValues(r)
+	}
+}
+
+// ResetHosts sets ampd_host_privileged to 0 for each configured server host, and drops the
+// series of any other host: none has announced its permissions (yet, or on this connection).
+func (m *Metrics) ResetHosts(hosts []string) {
+	m.HostPrivileged.Reset()
+	for _, h := range hosts {
+		m.HostPrivileged.WithLabelValues(h).Set(0)
 	}
 }

@@ -5,6 +5,8 @@
 //	/healthz  200 "ok" while the process works; 503 and the reason otherwise
 //	/readyz   200 "ok" while ampd can process AMP requests; 503 and the reason otherwise,
 //	          e.g. "component not connected"
+//	/status   the connection, each host's permission and counts as JSON (Status), when a
+//	          StatusSource is given
 package ops
 
 import (
@@ -16,12 +18,15 @@ import (
 
 // NewHandler returns the handler of the operations endpoint. ready and healthy are asked on
 // every request; a nil error means yes, and the error's text is the reason given otherwise.
-// A nil function always answers yes.
-func NewHandler(g prometheus.Gatherer, ready func() error, healthy func() error) http.Handler {
+// A nil function always answers yes. A nil status leaves /status out.
+func NewHandler(g prometheus.Gatherer, ready func() error, healthy func() error, status StatusSource) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	mux.Handle("GET /healthz", probe(healthy))
 	mux.Handle("GET /readyz", probe(ready))
+	if status != nil {
+		mux.Handle("GET /status", statusHandler(status))
+	}
 	return mux
 }
 

@@ -35,7 +35,7 @@ func TestProbes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := NewHandler(prometheus.NewRegistry(), c.ready, c.healthy)
+			h := NewHandler(prometheus.NewRegistry(), c.ready, c.healthy, nil)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
 			if rec.Code != c.status || rec.Body.String() != c.body {
@@ -56,7 +56,7 @@ func TestMetricsFromTheGivenGatherer(t *testing.T) {
 	reg.MustRegister(c)
 	c.Add(7)
 
-	srv := httptest.NewServer(NewHandler(reg, nil, nil))
+	srv := httptest.NewServer(NewHandler(reg, nil, nil, nil))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -70,5 +70,24 @@ func TestMetricsFromTheGivenGatherer(t *testing.T) {
 	// Only the given gatherer: the global registry's Go collector must not show up.
 	if strings.Contains(string(body), "go_goroutines") {
 		t.Error("/metrics serves the global registry")
+	}
+}
+
+type fixedStatus Status
+
+func (s fixedStatus) Status() Status { return Status(s) }
+
+func TestStatusJSON(t *testing.T) {
+	want := Status{Version: "v1", Connected: true, Ready: "ok", Hosts: []HostStatus{{Host: "a", Privileged: true}, {Host: "b"}}, Held: 3, PresenceResources: 7}
+	rec := httptest.NewRecorder()
+	NewHandler(prometheus.NewRegistry(), nil, nil, fixedStatus(want)).ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	const body = `{"version":"v1","connected":true,"ready":"ok","hosts":[{"host":"a","privileged":true},{"host":"b","privileged":false}],"held":3,"presence_resources":7}` + "\n"
+	if rec.Code != 200 || rec.Body.String() != body || rec.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("/status = %d %s %q, want 200 application/json %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), body)
+	}
+	rec = httptest.NewRecorder()
+	NewHandler(prometheus.NewRegistry(), nil, nil, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	if rec.Code != 404 {
+		t.Errorf("/status without a source = %d, want 404", rec.Code)
 	}
 }

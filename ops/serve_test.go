@@ -22,7 +22,7 @@ func TestServeListenerAndShutdown(t *testing.T) {
 	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeListener(ctx, ln, NewHandler(prometheus.NewRegistry(), nil, nil), discard) }()
+	go func() { done <- ServeListener(ctx, ln, NewHandler(prometheus.NewRegistry(), nil, nil, nil), discard) }()
 
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ampd-xmpp/ampd/config"
-	"github.com/ampd-xmpp/ampd/resolver"
 )
 
 func checkConfigCommand() *cobra.Command {
@@ -20,7 +19,7 @@ func checkConfigCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := resolver.NewFeatures(cfg.AMP.Actions, cfg.AMP.Conditions, cfg.AMP.ConditionValues())
+			f, err := cfg.Features()
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(runCommand(), checkConfigCommand(), versionCommand())
-	root.AddCommand(heldCommand())
+	root.AddCommand(heldCommand(), doctorCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "ampd:", err)
 		os.Exit(1)

@@ -8,8 +8,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/ampd-xmpp/ampd/config"
@@ -42,9 +40,7 @@ func run(parent context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := metrics.New(reg)
+	reg, m := metrics.NewRegistry()
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var active activeDaemon // empty while a standby waits for the store's lease
@@ -58,7 +54,7 @@ func run(parent context.Context, path string) error {
 			return err
 		}
 		go func(ctx context.Context) { // ctx is the signals' context: it outlives a lost lease's
-			httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy), log)
+			httpDone <- ops.ServeListener(ctx, ln, ops.NewHandler(reg, active.Ready, active.Healthy, daemonStatus{&active, m, cfg.Server.Hosts}), log)
 		}(ctx)
 	}
 	ctx, st, releaseStore, err := holdStore(ctx, cfg, log) // postgres: a standby waits here

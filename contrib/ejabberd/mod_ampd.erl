@@ -195,27 +195,35 @@ init([Host, Opts]) ->
     load_reinjected(Host),
     add_hooks(Host),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
+    ?INFO_MSG("mod_ampd ready on ~ts: component ~ts, max ~B retained, "
+	      "timeout ~B s, when down: ~ts; re-inject keys remembered: ~B, "
+	      "for ~B s",
+	      [Host, Component, mod_opt(max_pending, Opts),
+	       mod_opt(pending_timeout, Opts) div 1000,
+	       mod_opt(when_down, Opts), mod_opt(reinjected_max, Opts),
+	       mod_opt(reinjected_max_age, Opts) div 1000]),
     {ok, Host}.
 
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
 handle_cast(component_connected, Host) ->
+    ?INFO_MSG("mod_ampd: ampd component ~ts connected (~B retained)",
+	      [component(Host), retained(Host)]),
     set_status(Host, features, []),
     set_status(Host, component_up, true),
     send_online_presences(Host),
     {noreply, Host};
-handle_cast(component_disconnected, Host) ->
+handle_cast({component_disconnected, Reason}, Host) ->
+    ?INFO_MSG("mod_ampd: ampd component ~ts disconnected (~ts); ~B requests "
+	      "stay retained, new ones are kept for ~B s",
+	      [component(Host), Reason, retained(Host), opt(Host, down_grace)]),
     set_status(Host, component_up, false),
     set_status(Host, features, []),
     case status(Host, down_since, undefined) of
 	undefined -> set_status(Host, down_since, now_ms());
 	_ -> ok
     end,
-    ?INFO_MSG("mod_ampd: ampd component ~ts disconnected; ~B requests stay "
-	      "retained, new ones are kept for ~B s",
-	      [component(Host), ets:info(pending_table(Host), size),
-	       opt(Host, down_grace)]),
     {noreply, Host};
 handle_cast(redivert_all, Host) ->
     redivert_all(Host),
@@ -235,13 +243,19 @@ handle_info(_Info, Host) ->
 %% answered as if ampd were down.
 terminate(_Reason, Host) ->
     remove_hooks(Host),
+    List = lists:keysort(#pending.seq, ets:tab2list(pending_table(Host))),
     lists:foreach(
       fun(#pending{packet = Msg, origin = Origin}) ->
 	      catch case when_down(Host, Msg, ?T("AMP module stopped")) of
 			pass -> route_guarded(Msg, Origin);
 			bounced -> ok
 		    end
-      end, lists:keysort(#pending.seq, ets:tab2list(pending_table(Host)))).
+      end, List),
+    case List of
+	[] -> ok;
+	_ -> ?WARNING_MSG("mod_ampd: stopped: ~B retained AMP requests "
+			  "answered (~ts)", [length(List), opt(Host, when_down)])
+    end.
 
 code_change(_OldVsn, Host, _Extra) ->
     {ok, Host}.
@@ -372,9 +386,13 @@ divert(Host, Msg, Origin) ->
 		false -> retained
 	    end;
 	true ->
-	    ?DEBUG("mod_ampd: ampd unavailable (pending table full: ~p)",
-		   [Full]),
-	    when_down(Host, Msg)
+	    Why = case Full of
+		      true -> <<"retained table full">>;
+		      false -> <<"ampd is not connected">>
+		  end,
+	    Result = when_down(Host, Msg),
+	    log_when_down(Host, Msg, Why, Result),
+	    Result
     end.
 
 retain(Host, Msg, Origin, Waiting) ->
@@ -391,6 +409,18 @@ in_down_grace(Host) ->
 	undefined -> false;
 	Since -> now_ms() - Since < timer:seconds(opt(Host, down_grace))
     end.
+
+%% Every request ampd could not process is logged at warning, as the Prosody
+%% module does: the sender's rules were not honoured.
+log_when_down(Host, #message{from = From}, Why, bounced) ->
+    ?WARNING_MSG("mod_ampd: AMP request from ~ts bounced: ~ts (~B retained)",
+		 [jid:encode(From), Why, retained(Host)]);
+log_when_down(Host, #message{from = From}, Why, pass) ->
+    ?WARNING_MSG("mod_ampd: AMP request from ~ts passed through "
+		 "unprocessed: ~ts (~B retained)",
+		 [jid:encode(From), Why, retained(Host)]).
+
+retained(Host) -> ets:info(pending_table(Host), size).
 
 when_down(Host, Msg) ->
     when_down(Host, Msg, ?T("AMP processing is unavailable")).
@@ -479,20 +509,29 @@ expire_pending(Host) ->
     Expired = ets:select(pending_table(Host),
 			 [{#pending{since = '$1', _ = '_'},
 			   [{'<', '$1', Deadline}], ['$_']} | Waited]),
-    lists:foreach(
-      fun(#pending{id = Id, packet = Msg, origin = Origin}) ->
-	      case ets:take(pending_table(Host), Id) of
-		  [] -> ok;
-		  [_] ->
-		      ?INFO_MSG("mod_ampd: no verdict for route ~ts in time",
-				[Id]),
-		      case when_down(Host, Msg,
-				     ?T("AMP processing timed out")) of
-			  pass -> route_guarded(Msg, Origin);
-			  bounced -> ok
-		      end
-	      end
-      end, Expired).
+    N = lists:foldl(
+	  fun(#pending{id = Id, packet = Msg, origin = Origin}, Acc) ->
+		  case ets:take(pending_table(Host), Id) of
+		      [] -> Acc;
+		      [_] ->
+			  ?DEBUG("mod_ampd: no verdict for route ~ts in time",
+				 [Id]),
+			  case when_down(Host, Msg,
+					 ?T("AMP processing timed out")) of
+			      pass -> route_guarded(Msg, Origin);
+			      bounced -> ok
+			  end,
+			  Acc + 1
+		  end
+	  end, 0, lists:keysort(#pending.seq, Expired)),
+    case N of
+	0 -> ok;
+	_ -> ?WARNING_MSG("mod_ampd: ~B retained AMP requests expired (ampd "
+			  "away past the ~B s grace, or no verdict in ~B s): ~ts; "
+			  "~B retained",
+			  [N, opt(Host, down_grace), opt(Host, pending_timeout) div 1000,
+			   opt(Host, when_down), retained(Host)])
+    end.
 
 %%%===================================================================
 %%% Verdicts, re-injects and announcements from the component
@@ -545,8 +584,32 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
     %% the component connects: ampd judges the re-diverted requests with the
     %% presence table rebuilt.
     gen_server:cast(proc(Host), redivert_all);
+handle_control(Host, #xmlel{name = <<"ping">>} = El) ->
+    case fxml:get_tag_attr_s(<<"id">>, El) of
+	<<>> -> ?WARNING_MSG("mod_ampd: ignoring ping without id", []);
+	Id -> send_pong(Host, Id)
+    end;
 handle_control(_Host, _El) ->
     ok.
+
+%% A ping (ampd doctor) is answered with the module's server and options
+%% (PROTOCOL.md section 6).
+send_pong(Host, Id) ->
+    Int = fun(N) -> integer_to_binary(N) end,
+    Pong = #xmlel{name = <<"pong">>,
+		  attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"id">>, Id},
+			   {<<"server">>, <<"ejabberd">>},
+			   {<<"server_version">>, ejabberd_option:version()},
+			   {<<"when_down">>, atom_to_binary(opt(Host, when_down), utf8)},
+			   {<<"down_grace">>, Int(opt(Host, down_grace))},
+			   {<<"max_pending">>, Int(opt(Host, max_pending))},
+			   {<<"pending_timeout">>, Int(opt(Host, pending_timeout) div 1000)},
+			   {<<"reinjected_max">>, Int(opt(Host, reinjected_max))},
+			   {<<"reinjected_max_age">>, Int(opt(Host, reinjected_max_age) div 1000)},
+			   {<<"retained">>, Int(retained(Host))}]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Pong]}).
 
 dedupe(List) ->
     lists:reverse(
@@ -839,8 +902,11 @@ disco_local_features(Acc, _From, _To, _Node, _Lang) ->
 component_connected(Component) ->
     cast_hosts_of(Component, component_connected).
 
-component_disconnected(Component, _Reason) ->
-    cast_hosts_of(Component, component_disconnected).
+component_disconnected(Component, Reason) ->
+    cast_hosts_of(Component, {component_disconnected, reason_text(Reason)}).
+
+reason_text(Reason) when is_binary(Reason) -> Reason;
+reason_text(Reason) -> iolist_to_binary(io_lib:format("~p", [Reason])).
 
 cast_hosts_of(Component, Msg) ->
     lists:foreach(

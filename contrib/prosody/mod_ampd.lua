@@ -579,10 +579,26 @@ local function handle_announce(announce)
 	end
 end
 
+-- A ping (ampd doctor) is answered with the module's server and options (PROTOCOL.md §6).
+local function handle_ping(ping)
+	local id = ping.attr.id;
+	if not id or id == "" then
+		module:log("warn", "Ignoring ping without id");
+		return;
+	end
+	send_to_component(st.message({ from = HOST, to = COMPONENT }):tag("pong", {
+		xmlns = xmlns_route, id = id, server = "prosody", server_version = prosody.version,
+		when_down = WHEN_DOWN, down_grace = tostring(DOWN_GRACE), max_pending = tostring(MAX_PENDING),
+		pending_timeout = tostring(PENDING_TIMEOUT), reinjected_max = tostring(REINJECTED_MAX),
+		reinjected_max_age = tostring(REINJECTED_MAX_AGE), retained = tostring(pending_count),
+	}):up());
+end
+
 local control_handlers = {
 	verdict = handle_verdict,
 	reinject = handle_reinject,
 	announce = handle_announce,
+	ping = handle_ping,
 };
 
 module:hook("message/host", function (event)
