@@ -46,7 +46,6 @@ type Daemon struct {
 	held      *held.Manager // messages ampd keeps itself (expire-at while offline)
 	reinjects *metrics.ReinjectTracker
 
-	connected  atomic.Bool
 	privileged atomic.Bool // the XEP-0356 presence permission has been announced
 	everUp     atomic.Bool
 
@@ -112,12 +111,7 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 
 // Run connects to the server and processes stanzas until ctx is done.
 func (d *Daemon) Run(ctx context.Context) error {
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	watched := make(chan struct{})
-	go func() { d.watchHeld(watchCtx); close(watched) }()
 	err := d.client.Run(ctx)
-	stopWatch()
-	<-watched
 	d.mu.Lock()
 	d.pending.Stop() // parked requests are left to the server module, which diverts them again
 	d.mu.Unlock()
@@ -131,7 +125,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // Ready reports whether ampd can process AMP requests: connected, with presence permission.
 func (d *Daemon) Ready() error {
 	switch {
-	case !d.connected.Load():
+	case !d.client.Connected():
 		return errors.New("component not connected")
 	case !d.privileged.Load():
 		return errors.New("waiting for the XEP-0356 privilege announcement (check privileged_entities on the server)")
@@ -153,7 +147,7 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 	d.settings.Store(s)
 	d.metrics.ConfigLastReloadSuccessful.Set(1)
 	d.metrics.ConfigLastReloadSuccess.SetToCurrentTime()
-	if d.connected.Load() {
+	if d.client.Connected() {
 		d.announce(s)
 	}
 	return nil

@@ -68,6 +68,26 @@ func (d *Daemon) settle(r *request) {
 	d.resolve(r)
 }
 
+// Oversized answers a stanza over component.max_stanza_bytes (component.OversizeHandler):
+// the component could not read it, only its first bytes. A divert among them is settled like
+// an unreadable one — discard, with a policy-violation to the sender, whose rules cannot be
+// honoured unread — so the module answers it at once instead of re-diverting it on every
+// reconnect and bouncing it after its pending timeout. Anything else is counted (the
+// component logged it).
+func (h handler) Oversized(prefix []byte) {
+	d := h.d
+	d.metrics.StanzasSkipped.WithLabelValues("oversized").Inc()
+	t, err := route.ParseTruncated(prefix)
+	if err != nil {
+		return
+	}
+	r := &request{div: route.Divert{Host: t.Host, ID: t.ID}, s: d.settings.Load(), started: d.now().UnixNano()}
+	r.msg.From = amp.Attr{Value: t.From, Present: t.From != ""}
+	r.msg.ID = amp.Attr{Value: t.MessageID, Present: t.MessageID != ""}
+	r.req.Unreadable = amp.TooLarge(d.maxStanza)
+	d.settle(r)
+}
+
 // addresses parses the request's addresses and fills in what the resolver reads of them.
 func (d *Daemon) addresses(r *request) {
 	var err error
@@ -124,8 +144,6 @@ func (d *Daemon) act(r *request, out resolver.Outcome) {
 			// The server's offline storage still keeps it, without expiry: better than losing it.
 			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check the store (store.path: disk full? permissions? store.dsn: database reachable?)", "route", r.div.ID, "err", err)
 			out.Verdict = resolver.Deliver
-		} else {
-			d.metrics.HeldMessages.Set(float64(d.held.Len()))
 		}
 	}
 	var reply []byte

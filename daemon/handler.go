@@ -24,7 +24,6 @@ func (h handler) Connected() {
 	d.metrics.PresenceResources.Set(0)
 	d.privileged.Store(false)
 	d.metrics.ResetHosts(d.hosts) // each host announces its permissions again
-	d.connected.Store(true)
 	d.metrics.ComponentConnected.Set(1)
 	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
 	d.announce(d.settings.Load())
@@ -34,7 +33,6 @@ func (h handler) Connected() {
 }
 
 func (h handler) Disconnected(err error) {
-	h.d.connected.Store(false)
 	h.d.metrics.ComponentConnected.Set(0)
 	h.d.metrics.ResetHosts(h.d.hosts)     // permissions hold for one connection
 	if errors.Is(err, context.Canceled) { // ampd is stopping: nothing is wrong
@@ -83,7 +81,6 @@ func (d *Daemon) message(raw []byte) {
 		for _, id := range ids {
 			d.reinjectAcked(id)
 		}
-		d.metrics.HeldMessages.Set(float64(d.held.Len()))
 		return
 	}
 	if p, ok := route.ParsePrivilege(raw); ok {
@@ -113,7 +110,7 @@ func (d *Daemon) presenceStanza(raw []byte) {
 		// Like offline storage, held messages go to the first resource that becomes available
 		// with a non-negative priority (RFC 6121 §8.5.2.1.1).
 		if u.Available && u.Priority >= 0 {
-			d.available(u.Bare)
+			d.held.Available(u.Bare)
 		}
 	}
 }

@@ -1,9 +1,6 @@
 package daemon
 
 import (
-	"context"
-	"time"
-
 	"github.com/ampd-xmpp/ampd/held"
 	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/store"
@@ -35,7 +32,7 @@ func (d *Daemon) openHeld(path string, st store.Backend) error {
 	d.store, d.held = st, m
 	rec := m.Recovery()
 	d.metrics.HeldRecovery.Set(rec.Duration.Seconds())
-	d.metrics.HeldMessages.Set(float64(m.Len()))
+	d.metrics.CountHeldFrom(m.Len)
 	d.log.Info("held messages loaded", "store", st.Path(), "held", rec.Loaded, "resumed", rec.Resumed, "overdue", rec.Overdue, "took", rec.Duration)
 	return nil
 }
@@ -53,12 +50,6 @@ func (d *Daemon) closeHeld() {
 	}
 }
 
-// available tells the manager that a recipient came online, and updates the gauge.
-func (d *Daemon) available(bare string) {
-	d.held.Available(bare)
-	d.metrics.HeldMessages.Set(float64(d.held.Len()))
-}
-
 // heldActions sends what the held-message manager releases through the server module.
 type heldActions struct{ d *Daemon }
 
@@ -72,19 +63,4 @@ func (a heldActions) Reinject(host, key string, stanza []byte) error {
 func (d *Daemon) reinjectAcked(key string) {
 	d.held.Acked(key)
 	d.reinjects.Acked(key)
-}
-
-// watchHeld keeps the held-messages gauge current: deadlines fire on the manager's own timer,
-// where the gauge cannot be read (its lock is held).
-func (d *Daemon) watchHeld(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.metrics.HeldMessages.Set(float64(d.held.Len()))
-		}
-	}
 }

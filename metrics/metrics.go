@@ -7,6 +7,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ampd-xmpp/ampd/resolver"
@@ -73,8 +75,9 @@ type Metrics struct {
 	// ampd_roster_fetch_failures_total.
 	RosterFetchFailures prometheus.Counter
 	// HeldMessages is the number of messages ampd holds (expire-at, recipient offline):
-	// ampd_held_messages.
-	HeldMessages prometheus.Gauge
+	// ampd_held_messages, read at each scrape from what CountHeldFrom gave (0 before).
+	HeldMessages prometheus.GaugeFunc
+	heldCount    atomic.Pointer[func() int]
 	// HeldRecovery is how long loading the held messages took at start:
 	// ampd_held_recovery_seconds.
 	HeldRecovery prometheus.Gauge
@@ -170,10 +173,6 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ampd_roster_fetch_failures_total",
 			Help: "Roster reads from the XMPP server that failed or timed out.",
 		}),
-		HeldMessages: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "ampd_held_messages",
-			Help: "Messages held by ampd until their recipient is available or their expire-at rule fires.",
-		}),
 		HeldRecovery: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ampd_held_recovery_seconds",
 			Help: "Time taken at start to load the held messages and schedule their deadlines.",
@@ -204,6 +203,15 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "1 if the server host granted the XEP-0356 presence permission on the current connection, else 0.",
 		}, []string{"host"}),
 	}
+	m.HeldMessages = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ampd_held_messages",
+		Help: "Messages held by ampd until their recipient is available or their expire-at rule fires.",
+	}, func() float64 {
+		if count := m.heldCount.Load(); count != nil {
+			return float64((*count)())
+		}
+		return 0
+	})
 	reg.MustRegister(
 		m.HeldMessages, m.HeldRecovery, m.Reinjects, m.ReinjectAcks, m.ReinjectAckLag,
 		m.Messages, m.ValidationErrors, m.Replies,
@@ -248,3 +256,7 @@ func (m *Metrics) ResetHosts(hosts []string) {
 		m.HostPrivileged.WithLabelValues(h).Set(0)
 	}
 }
+
+// CountHeldFrom makes ampd_held_messages read count at each scrape: the held-message manager's
+// own count, never a copy that could lag behind it.
+func (m *Metrics) CountHeldFrom(count func() int) { m.heldCount.Store(&count) }
