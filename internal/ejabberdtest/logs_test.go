@@ -41,7 +41,7 @@ func waitLog(t *testing.T, s *Server, level string, parts ...string) {
 // module uses: its start and the component's connect and disconnect at info, every request
 // it could not hand to ampd (bounced, or expired without a verdict) at warning.
 func TestModuleLogs(t *testing.T) {
-	s := startServer(t, Options{PendingTimeout: time.Second, Users: map[string]string{"alice": "pw", "bob": "pw"}})
+	s := startServer(t, Options{PendingTimeout: time.Second, DownGrace: NoGrace, Users: map[string]string{"alice": "pw", "bob": "pw"}})
 	waitLog(t, s, "info", "mod_ampd ready on "+s.Host, "component "+s.ComponentDomain, "when down: bounce")
 	alice := client(t, s, "alice", "pw", "phone")
 
@@ -76,7 +76,7 @@ func TestModuleLogs(t *testing.T) {
 	if _, err := alice.Expect(ctxFor(t), message("logs2")); err != nil { // the bounce after the timeout
 		t.Fatal(err)
 	}
-	waitLog(t, s, "warning", "1 retained AMP requests expired after 1 s (bounce); 0 retained")
+	waitLog(t, s, "warning", "1 retained AMP requests expired", "no verdict in 1 s): bounce; 0 retained")
 
 	// The component disconnects: info.
 	disconnect()

@@ -39,7 +39,7 @@ func waitLog(t *testing.T, s *Server, level string, parts ...string) {
 // module's start and the component's connect and disconnect at info, and every request they
 // could not hand to ampd (bounced, or expired without a verdict) at warning.
 func TestModuleLogs(t *testing.T) {
-	s := startSandbox(t, Options{PendingTimeout: time.Second, LogLevel: "info"})
+	s := startSandbox(t, Options{PendingTimeout: time.Second, DownGrace: NoGrace, LogLevel: "info"})
 	waitLog(t, s, "info", "mod_ampd ready", "component "+s.ComponentDomain, "when down: bounce")
 	alice := dial(t, s, "alice", "phone")
 
@@ -59,7 +59,7 @@ func TestModuleLogs(t *testing.T) {
 	}
 	stub.expectDivert(t, "logs2")
 	expectClient(t, alice, message, c2stest.WithID("logs2")) // the bounce after the timeout
-	waitLog(t, s, "warn", "1 retained AMP requests expired after 1 s (bounce); 0 retained")
+	waitLog(t, s, "warn", "1 retained AMP requests expired", "no verdict in 1 s): bounce; 0 retained")
 
 	stub.close()
 	waitLog(t, s, "info", "ampd component "+s.ComponentDomain+" disconnected (", "0 requests stay retained")
