@@ -17,11 +17,13 @@ MIRROR=${AMPD_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 # erlang-dev: the header files some module builds need; erlc itself is in
 # erlang-base, which ejabberd pulls in.
 PACKAGES="prosody prosody-modules ejabberd erlang-dev"
+# LAYOUT changes when this script changes what it leaves in the root.
+LAYOUT=2
 MARKER="$ROOT/.ampd-test-ready"
 
 say() { printf 'install-trixie: %s\n' "$*"; }
 
-if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$PACKAGES" ]; then
+if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$LAYOUT $PACKAGES" ]; then
 	say "$ROOT is ready ($PACKAGES); nothing to do"
 	exit 0
 fi
@@ -62,6 +64,12 @@ fi
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+# The servers in the root name loopback "localhost" (ejabberdctl reaches its node as
+# NAME@localhost); debootstrap leaves no /etc/hosts.
+if ! grep -qs '^127\.0\.0\.1[[:space:]].*localhost' "$ROOT/etc/hosts"; then
+	say "writing $ROOT/etc/hosts (localhost)"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >>"$ROOT/etc/hosts"
+fi
 
 for fs in proc dev; do
 	if ! mountpoint -q "$ROOT/$fs"; then
@@ -91,6 +99,6 @@ for p in /proc/[0-9]*; do
 	fi
 done
 
-printf '%s' "$PACKAGES" >"$MARKER"
+printf '%s' "$LAYOUT $PACKAGES" >"$MARKER"
 say "prosody $(chroot "$ROOT" dpkg-query -W -f='${Version}' prosody), ejabberd $(chroot "$ROOT" dpkg-query -W -f='${Version}' ejabberd)"
 say "done in $(elapsed): $ROOT is ready"

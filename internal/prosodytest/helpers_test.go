@@ -3,7 +3,6 @@ package prosodytest
 import (
 	"context"
 	"fmt"
-	"github.com/ampd-xmpp/ampd/internal/serverkind"
 	"os"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
