@@ -7,7 +7,7 @@
 -- ampd announced. The wire protocol is docs/PROTOCOL.md of the ampd project
 -- (namespace urn:x-ampd:route:0).
 --
--- Prosody 0.12, Lua 5.4. Copyright the ampd authors, MIT licensed.
+-- Prosody 0.12 and 13, Lua 5.4. Copyright the ampd authors, MIT licensed.
 
 local st = require "util.stanza";
 local xml_escape = st.xml_escape;

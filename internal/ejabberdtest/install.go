@@ -69,7 +69,7 @@ func compileModule(ctx context.Context, root, moduleDir, ebin string) error {
 		// For the gen_mod behaviour check only.
 		args = append(args, "-pa", dirs[len(dirs)-1])
 	}
-	args = append(args, filepath.Join(moduleDir, "mod_ampd.erl"))
+	args = append(args, filepath.Join(moduleDir, "src", "mod_ampd.erl"))
 	out, err := serverkind.Command(ctx, root, []string{moduleDir, ebin}, "erlc", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ejabberdtest: erlc mod_ampd.erl: %w\n%s", err, out)
@@ -77,9 +77,15 @@ func compileModule(ctx context.Context, root, moduleDir, ebin string) error {
 	return nil
 }
 
+// moduleFiles are the files of contrib/ejabberd that make the module's source tree, laid
+// out as ejabberd-contrib's modules are and as "ejabberdctl module_check" (23.01-24.12) wants
+// them: the spec, README.txt, COPYING and src/. conf/mod_ampd.yml is written by
+// stageModuleSources, with the sandbox's settings.
+var moduleFiles = []string{"mod_ampd.spec", "README.txt", "COPYING", filepath.Join("src", "mod_ampd.erl")}
+
 // stageModuleSources lays out mod_ampd for "ejabberdctl module_install",
-// as README.md describes: sources/mod_ampd/{mod_ampd.spec,
-// src/mod_ampd.erl, conf/mod_ampd.yml} under the contrib directory.
+// as README.md describes: contrib/ejabberd's tree under
+// CONTRIB_MODULES_PATH/sources/mod_ampd, with conf/mod_ampd.yml.
 func stageModuleSources(contrib string, o Options) error {
 	base := filepath.Join(contrib, "sources", "mod_ampd")
 	for _, sub := range []string{"src", "conf"} {
@@ -87,15 +93,12 @@ func stageModuleSources(contrib string, o Options) error {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
 	}
-	for from, to := range map[string]string{
-		"mod_ampd.spec": "mod_ampd.spec",
-		"mod_ampd.erl":  filepath.Join("src", "mod_ampd.erl"),
-	} {
-		content, err := os.ReadFile(filepath.Join(o.ModuleDir, from))
+	for _, name := range moduleFiles {
+		content, err := os.ReadFile(filepath.Join(o.ModuleDir, name))
 		if err != nil {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(base, to), content, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(base, name), content, 0o640); err != nil {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
 	}

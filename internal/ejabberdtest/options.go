@@ -32,8 +32,9 @@ type Options struct {
 	// be named "localhost" or by an IP literal such as "127.0.0.1"; any
 	// other name would be looked up in DNS.
 	C2SPort, ComponentPort, S2SPort int
-	// ModuleDir is the directory holding mod_ampd.erl and mod_ampd.spec
-	// (default contrib/ejabberd of the repository).
+	// ModuleDir is the module's source tree: mod_ampd.spec, README.txt,
+	// COPYING and src/mod_ampd.erl (default contrib/ejabberd of the
+	// repository).
 	ModuleDir string
 	// ExtraHostConfig is added to host_config for Host (YAML keys at the
 	// level of that host's options, unindented); ExtraGlobalConfig is

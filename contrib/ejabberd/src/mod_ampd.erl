@@ -48,6 +48,12 @@
 %% archived before ampd decides; on delivery those hooks run again (see
 %% c2s_handle_info/2).
 -define(PRIO_DIVERT, 10).
+%% Messages from other servers are diverted at sm_receive_packet after the
+%% server's own filters there: mod_antispam (25.07 and later) drops spam at
+%% priority 50, and a spam AMP request must not reach ampd, whose replies would
+%% be backscatter. mod_mam (50) only adds its stanza-id there. (Handlers of
+%% one priority run in module order, and mod_ampd sorts before mod_antispam.)
+-define(PRIO_DIVERT_S2S, 60).
 %% mod_privilege consumes, at priority 50, every message a privileged
 %% component sends to the server's JID; ampd's messages must be seen first.
 -define(PRIO_CONTROL, 40).
@@ -221,7 +227,7 @@ add_hooks(Host) ->
     ejabberd_hooks:add(user_send_packet, Host, ?MODULE, user_send_packet,
 		       ?PRIO_DIVERT),
     ejabberd_hooks:add(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
-		       ?PRIO_DIVERT),
+		       ?PRIO_DIVERT_S2S),
     ejabberd_hooks:add(local_send_to_resource_hook, Host, ?MODULE,
 		       local_send_to_resource, ?PRIO_CONTROL),
     ejabberd_hooks:add(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
@@ -242,7 +248,7 @@ remove_hooks(Host) ->
     ejabberd_hooks:delete(user_send_packet, Host, ?MODULE, user_send_packet,
 			  ?PRIO_DIVERT),
     ejabberd_hooks:delete(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
-			  ?PRIO_DIVERT),
+			  ?PRIO_DIVERT_S2S),
     ejabberd_hooks:delete(local_send_to_resource_hook, Host, ?MODULE,
 			  local_send_to_resource, ?PRIO_CONTROL),
     ejabberd_hooks:delete(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
