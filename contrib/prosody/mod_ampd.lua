@@ -14,6 +14,7 @@ local xml_escape = st.xml_escape;
 local stanza_tostring = st.stanza_mt.__tostring;
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
+local jid_prep = require "util.jid".prep;
 local id_short = require "util.id".short;
 local usermanager_user_exists = require "core.usermanager".user_exists;
 local modulemanager = require "core.modulemanager";
@@ -32,6 +33,11 @@ local xmlns_amp_feature = "http://jabber.org/features/amp";
 local xmlns_route = "urn:x-ampd:route:0";
 local xmlns_forward = "urn:xmpp:forward:0";
 local xmlns_client = "jabber:client";
+local xmlns_disco_info = "http://jabber.org/protocol/disco#info";
+
+-- How long the module waits for a disco#info answer it asked for on ampd's
+-- behalf (docs/PROTOCOL.md §6) before it relays a time-out error.
+local DISCO_TIMEOUT = 30;
 
 local HOST = module.host;
 
@@ -514,10 +520,43 @@ local function handle_announce(announce)
 	end
 end
 
+-- relay_disco_info hands a disco#info answer to ampd under the id it asked with.
+local function relay_disco_info(query_id, answer)
+	answer = st.clone(answer);
+	answer.attr.xmlns = xmlns_client;
+	send_to_component(st.message({ from = HOST, to = COMPONENT })
+		:tag("disco-info-result", { xmlns = xmlns_route, id = query_id })
+			:add_child(answer));
+end
+
+-- handle_disco_info asks a domain for its disco#info from this server's own
+-- domain on ampd's behalf and relays the answer (docs/PROTOCOL.md §6). ampd
+-- does not send the iq itself: some servers (ejabberd 24.10 and later) drop
+-- IQs a component sends to other domains, and the module is the same on both.
+local function handle_disco_info(query)
+	local query_id, to = query.attr.id, jid_prep(query.attr.to);
+	if not query_id or query_id == "" or not to then
+		module:log("warn", "Ignoring a disco-info request without id or with a bad 'to' (%s)", tostring(query.attr.to));
+		return;
+	end
+	local iq = st.iq({ type = "get", from = HOST, to = to, id = "ampd-disco-" .. id_short() })
+		:tag("query", { xmlns = xmlns_disco_info }):up();
+	module:send_iq(iq, nil, DISCO_TIMEOUT):next(function (response)
+		relay_disco_info(query_id, response.stanza);
+	end, function (err)
+		local answer = type(err) == "table" and err.context and err.context.stanza;
+		if not answer then
+			answer = st.error_reply(iq, "wait", "remote-server-timeout");
+		end
+		relay_disco_info(query_id, answer);
+	end);
+end
+
 local control_handlers = {
 	verdict = handle_verdict,
 	reinject = handle_reinject,
 	announce = handle_announce,
+	["disco-info"] = handle_disco_info,
 };
 
 module:hook("message/host", function (event)

@@ -65,6 +65,9 @@
 %% module: the loop guard that keeps it from being diverted again.
 -define(META_GUARD, ampd_routed).
 -define(EXPIRY_TICK_MS, 1000).
+%% How long the module waits for a disco#info answer it asked for on ampd's
+%% behalf (docs/PROTOCOL.md §6) before it relays a time-out error.
+-define(DISCO_TIMEOUT_MS, 30000).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -494,8 +497,43 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
     set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
     redivert_all(Host);
+handle_control(Host, #xmlel{name = <<"disco-info">>} = El) ->
+    %% ampd's disco#info of a domain, sent from the host's own JID and the
+    %% answer relayed (docs/PROTOCOL.md §6): mod_privilege (24.10 and later)
+    %% drops IQs a component sends to domains that granted it nothing, and
+    %% 24.10-24.12 unwrapped ones to local hosts; the server's own pass.
+    Id = fxml:get_tag_attr_s(<<"id">>, El),
+    case disco_target(fxml:get_tag_attr_s(<<"to">>, El)) of
+	{ok, To} when Id /= <<>> ->
+	    IQ = #iq{type = get, from = jid:make(Host), to = To,
+		     sub_els = [#disco_info{}]},
+	    ejabberd_router:route_iq(
+	      IQ, fun(Result) -> relay_disco_info(Host, Id, IQ, Result) end,
+	      undefined, ?DISCO_TIMEOUT_MS);
+	_ ->
+	    ?WARNING_MSG("mod_ampd: ignoring a disco-info request without id "
+			 "or with a bad 'to': ~ts", [fxml:element_to_binary(El)])
+    end;
 handle_control(_Host, _El) ->
     ok.
+
+disco_target(<<>>) -> error;
+disco_target(S) ->
+    try {ok, jid:decode(S)} catch _:_ -> error end.
+
+%% relay_disco_info hands the answer (or a time-out error from the queried
+%% domain) to ampd under the id it asked with.
+relay_disco_info(Host, Id, IQ, timeout) ->
+    Err = xmpp:make_error(IQ, xmpp:err_remote_server_timeout()),
+    relay_disco_info(Host, Id, IQ, Err);
+relay_disco_info(Host, Id, _IQ, #iq{} = Answer) ->
+    %% xmpp:encode/1 keeps xmlns='jabber:client' on the inner iq.
+    Result = #xmlel{name = <<"disco-info-result">>,
+		    attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"id">>, Id}],
+		    children = [xmpp:encode(Answer)]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Result]}).
 
 dedupe(List) ->
     lists:reverse(
