@@ -5,6 +5,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/resolver"
+	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
@@ -87,7 +88,7 @@ func (d *Daemon) knowHop(r *request) bool {
 		subject:   "disco\x00" + domain,
 		to:        domain,
 		timeout:   r.s.remoteTimeout,
-		iq:        func(id string) []byte { return discoInfoGet(d.domain, domain, id) },
+		iq:        func(id string) []byte { return d.discoInfoQuery(r.div.Host, domain, id) },
 		done:      func(answer *xmlscan.Element, waiting []*request) { d.hopResult(domain, answer, waiting) },
 		checkFrom: true,
 	})
@@ -148,4 +149,17 @@ func parseDiscoInfo(root *xmlscan.Element) (info hopInfo, answered bool) {
 	return info, true
 }
 
-func discoInfoGet(from, to, id string) []byte { return queryGet(from, to, id, nsDiscoInfo) }
+// discoInfoQuery asks the server module of host to send domain a disco#info from the server's
+// own domain and relay the answer (docs/PROTOCOL.md §6): ejabberd 24.10 and later drop IQs a
+// component sends to domains that granted it nothing, the server's own they route.
+func (d *Daemon) discoInfoQuery(host, domain, id string) []byte {
+	return route.AppendDiscoInfoQuery(nil, d.domain, host, id, domain)
+}
+
+// discoInfoRelayed takes a disco#info answer the server module relayed (route.
+// ParseDiscoInfoResult) as the answer to the lookup with that id, as if it had come as an iq.
+func (d *Daemon) discoInfoRelayed(id string, answer *xmlscan.Element) {
+	d.mu.Lock()
+	d.pending.answer(id, answer)
+	d.mu.Unlock()
+}
