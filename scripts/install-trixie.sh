@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [ ! -x "$ROOT/usr/bin/apt-get" ] || [ ! -f "$ROOT/.ampd-debootstrap-done" ]; then
-	say "debootstrap --variant=minbase trixie $ROOT (about 80 s)"
+	say "debootstrap --variant=minbase trixie $ROOT (20 s to a few minutes, depending on the mirror)"
 	mkdir -p "$ROOT"
 	debootstrap --variant=minbase trixie "$ROOT" "$MIRROR"
 	touch "$ROOT/.ampd-debootstrap-done"
@@ -82,21 +82,26 @@ for fs in proc dev; do
 	fi
 done
 
+# Processes already running in the root (test servers) are not this run's to stop.
+in_root() {
+	for p in /proc/[0-9]*; do
+		if [ "$(readlink "$p/root" 2>/dev/null)" = "$ROOT" ]; then echo "${p#/proc/}"; fi
+	done
+}
+before=" $(in_root | tr '\n' ' ') "
+
 say "apt-get update (in the root)"
 chroot "$ROOT" apt-get update -q
-say "apt-get install $PACKAGES (in the root, about 60 s)"
+say "apt-get install $PACKAGES (in the root; 20 s to a few minutes)"
 chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PACKAGES
 chroot "$ROOT" apt-get clean
 
-# A process whose root is the chroot was started by this installation
-# (policy-rc.d should have prevented it): stop it by its pid.
-for p in /proc/[0-9]*; do
-	r=$(readlink "$p/root" 2>/dev/null) || continue
-	if [ "$r" = "$ROOT" ]; then
-		pid=${p#/proc/}
-		say "stopping pid $pid left running in the root: $(tr '\0' ' ' <"$p/cmdline")"
-		kill "$pid" 2>/dev/null || true
-	fi
+# A process in the root that was not there before was started by this
+# installation (policy-rc.d should have prevented it): stop it by its pid.
+for pid in $(in_root); do
+	case "$before" in *" $pid "*) continue ;; esac
+	say "stopping pid $pid that the installation left running in the root: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	kill "$pid" 2>/dev/null || true
 done
 
 printf '%s' "$LAYOUT $PACKAGES" >"$MARKER"
