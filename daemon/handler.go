@@ -83,6 +83,10 @@ func (d *Daemon) message(raw []byte) {
 		}
 		return
 	}
+	if id, answer, ok := route.ParseDiscoInfoResult(raw); ok {
+		d.discoInfoRelayed(id, &answer)
+		return
+	}
 	if p, ok := route.ParsePrivilege(raw); ok {
 		d.log.Info("privilege announcement received", "host", p.Host, "namespace", p.Namespace, "presence", p.Presence, "roster", p.Roster)
 		if p.Presence != "managed_entity" && p.Presence != "roster" {

@@ -19,14 +19,22 @@ const (
 		`<error type='cancel' code='503'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`
 )
 
-// expectDisco reads a disco#info get ampd sends to domain and returns its id.
+// expectDisco reads ampd's request that the module ask domain for its disco#info
+// (docs/PROTOCOL.md §6) and returns its id.
 func (h *harness) expectDisco(domain string) string {
 	h.t.Helper()
 	got := string(h.recv())
-	if !strings.HasPrefix(got, "<iq type='get' from='amp.localhost' to='"+domain+"' id='") || !strings.Contains(got, "disco#info") {
-		h.t.Fatalf("want a disco#info get to %s, got %s", domain, got)
+	if !strings.HasPrefix(got, "<message from='amp.localhost' to='localhost'><disco-info xmlns='urn:x-ampd:route:0' id='") ||
+		!strings.HasSuffix(got, "' to='"+domain+"'/></message>") {
+		h.t.Fatalf("want a disco-info request for %s, got %s", domain, got)
 	}
 	return between(got, "id='", "'")
+}
+
+// relayDisco is the module's relay of iq, the answer to the request with iq's id.
+func relayDisco(iq string) string {
+	return `<message from='localhost' to='amp.localhost'><disco-info-result xmlns='urn:x-ampd:route:0' id='` + between(iq, "id='", "'") + `'>` +
+		strings.Replace(iq, "<iq ", "<iq xmlns='jabber:client' ", 1) + `</disco-info-result></message>`
 }
 
 func discoResult(domain, id, payload string) string {
@@ -46,10 +54,10 @@ func stripped(id, reply string) string {
 // reply. A notify met before a 503 refusal is not sent: only the 503 is.
 func TestRemoteNextHop(t *testing.T) {
 	answers := map[string]func(h *harness, id string){
-		"supported":   func(h *harness, id string) { h.send(discoResult("remote.example", id, ampFeature)) },
-		"unsupported": func(h *harness, id string) { h.send(discoResult("remote.example", id, noAmp)) },
+		"supported":   func(h *harness, id string) { h.send(relayDisco(discoResult("remote.example", id, ampFeature))) },
+		"unsupported": func(h *harness, id string) { h.send(relayDisco(discoResult("remote.example", id, noAmp))) },
 		"error": func(h *harness, id string) {
-			h.send(`<iq type='error' from='remote.example' to='amp.localhost' id='` + id + `'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`)
+			h.send(relayDisco(`<iq type='error' from='remote.example' to='amp.localhost' id='` + id + `'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`))
 		},
 		"never": func(*harness, string) {},
 	}
@@ -93,7 +101,7 @@ func TestRemoteNextHop(t *testing.T) {
 func TestRemoteCached(t *testing.T) {
 	h := start(t, nil)
 	h.send(divert("c1", "remote", "none", msg("carol@remote.example", notifyDirect)))
-	h.send(discoResult("remote.example", h.expectDisco("remote.example"), ampFeature))
+	h.send(relayDisco(discoResult("remote.example", h.expectDisco("remote.example"), ampFeature)))
 	h.expect(verdict("c1", "deliver", notifyReply))
 	h.send(divert("c2", "remote", "none", msg("dave@remote.example", "<rule action='drop' condition='expire-at' value='2999-01-01T00:00:00Z'/>")))
 	h.expect(verdict("c2", "deliver", ""))
@@ -109,7 +117,7 @@ func TestRemoteCached(t *testing.T) {
 	}
 	refused := verdict("c4", "discard", unavailableReply)
 	h.send(other("c4"))
-	h.send(discoResult("other.example", h.expectDisco("other.example"), noAmp))
+	h.send(relayDisco(discoResult("other.example", h.expectDisco("other.example"), noAmp)))
 	h.expect(refused)
 	h.send(other("c5"))
 	h.expect(strings.Replace(refused, "route='c4'", "route='c5'", 1))
@@ -130,9 +138,9 @@ func TestRemoteNoHeadOfLineBlocking(t *testing.T) {
 	h.send(divert("fast", "remote", "none", msg("carol@fast.example", notifyDirect)))
 	fastID := h.expectDisco("fast.example")
 	h.send(divert("slow", "remote", "none", msg("carol@slow.example", notifyDirect))) // re-divert while parked
-	h.send(discoResult("fast.example", fastID, ampFeature))
+	h.send(relayDisco(discoResult("fast.example", fastID, ampFeature)))
 	h.expect(verdict("fast", "deliver", strings.ReplaceAll(notifyReply, "remote.example", "fast.example")))
-	h.send(discoResult("slow.example", slowID, ampFeature))
+	h.send(relayDisco(discoResult("slow.example", slowID, ampFeature)))
 	h.expect(verdict("slow", "deliver", strings.ReplaceAll(notifyReply, "remote.example", "slow.example")))
 	if n := testutil.ToFloat64(h.metrics.DuplicateRoutes); n != 1 {
 		t.Errorf("duplicate routes = %v, want 1", n)
@@ -147,7 +155,7 @@ func TestRemoteAnswerFromElsewhereIgnored(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.AMP.RemoteTimeout = time.Millisecond })
 	h.send(divert("x", "remote", "none", msg("carol@remote.example", notifyDirect)))
 	id := h.expectDisco("remote.example")
-	h.send(discoResult("evil.example", id, ampFeature))
+	h.send(relayDisco(discoResult("evil.example", id, ampFeature)))
 	h.expect(verdict("x", "discard", unavailableReply))
 }
 
@@ -161,8 +169,8 @@ func TestGateway(t *testing.T) {
 	}
 	h := start(t, func(c *config.Config) { c.AMP.Gateways = []string{"icq.localhost"} })
 	h.send(divert("g1", "service", "none", msg("user@xmpp.localhost", alertGateway)))
-	h.send(`<iq type='result' from='xmpp.localhost' to='amp.localhost' id='` + h.expectDisco("xmpp.localhost") + `'>` +
-		`<query xmlns='http://jabber.org/protocol/disco#info'><identity category='gateway' type='xmpp'/></query></iq>`)
+	h.send(relayDisco(`<iq type='result' from='xmpp.localhost' to='amp.localhost' id='` + h.expectDisco("xmpp.localhost") + `'>` +
+		`<query xmlns='http://jabber.org/protocol/disco#info'><identity category='gateway' type='xmpp'/></query></iq>`))
 	h.expect(verdict("g1", "discard", alert("user@xmpp.localhost")))
 
 	h.send(divert("g2", "service", "none", msg("user@icq.localhost", alertGateway)))
@@ -170,12 +178,12 @@ func TestGateway(t *testing.T) {
 
 	// A service that is no gateway: not met, delivered; no next-hop check for a service.
 	h.send(divert("g3", "service", "none", msg("room@muc.localhost", alertGateway)))
-	h.send(discoResult("muc.localhost", h.expectDisco("muc.localhost"), `<identity category='conference' type='text'/>`))
+	h.send(relayDisco(discoResult("muc.localhost", h.expectDisco("muc.localhost"), `<identity category='conference' type='text'/>`)))
 	h.expect(verdict("g3", "deliver", ""))
 
 	// A remote gateway: met, and discarded without the AMP check mattering.
 	h.send(divert("g4", "remote", "none", msg("user@gw.example", alertGateway)))
-	h.send(discoResult("gw.example", h.expectDisco("gw.example"), `<identity category='gateway' type='irc'/>`))
+	h.send(relayDisco(discoResult("gw.example", h.expectDisco("gw.example"), `<identity category='gateway' type='irc'/>`)))
 	h.expect(verdict("g4", "discard", alert("user@gw.example")))
 }
 

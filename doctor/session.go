@@ -217,7 +217,7 @@ func errorCondition(root xmlscan.Element) string {
 	return "unknown"
 }
 
-// ping asks host's module for its pong (PROTOCOL.md §6); ok is false when none came in time.
+// ping asks host's module for its pong (PROTOCOL.md §7); ok is false when none came in time.
 func (s *session) ping(host string, deadline time.Time) (route.Pong, bool) {
 	s.iqs++
 	id := "doctor-" + strconv.Itoa(s.iqs)

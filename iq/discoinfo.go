@@ -2,11 +2,6 @@ package iq
 
 import "github.com/ampd-xmpp/ampd/xmlscan"
 
-// AppendDiscoInfoQuery appends a disco#info get of an entity (XEP-0030 §3.1).
-func AppendDiscoInfoQuery(dst []byte, from, to, id string) []byte {
-	return AppendQuery(dst, from, to, id, NSDiscoInfo)
-}
-
 // DiscoInfo is what a disco#info answer says about an entity.
 type DiscoInfo struct {
 	Identities []Identity

@@ -4,10 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
-
-	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
 func mustParse(t testing.TB, raw string) *Stanza {
@@ -131,11 +128,5 @@ func TestQueries(t *testing.T) {
 	if got, want := string(AppendRosterQuery(nil, "amp.x", "bob@x", "ampd-1")), `<iq type='get' from='amp.x' to='bob@x' id='ampd-1'><query xmlns='jabber:iq:roster'/></iq>`; got != want {
 		t.Errorf("roster query %s, want %s", got, want)
 	}
-	got := string(AppendDiscoInfoQuery(nil, "amp.x", "o'neil.example", "ampd-2"))
-	if want := `<iq type='get' from='amp.x' to='o&apos;neil.example' id='ampd-2'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`; got != want {
-		t.Errorf("disco#info query %s, want %s", got, want)
-	}
-	if _, err := xmlscan.Parse([]byte(got)); err != nil || !strings.Contains(got, NSDiscoInfo) {
-		t.Errorf("disco#info query is not well-formed: %v", err)
-	}
+
 }

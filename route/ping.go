@@ -6,7 +6,7 @@ import (
 	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
-// AppendPing appends a ping from component to host's module (PROTOCOL.md §6): the module
+// AppendPing appends a ping from component to host's module (PROTOCOL.md §7): the module
 // answers with a Pong naming its server and options. ampd doctor uses it.
 func AppendPing(dst []byte, component, host, id string) []byte {
 	dst = appendOpen(dst, component, host)

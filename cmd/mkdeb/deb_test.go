@@ -259,7 +259,7 @@ func checkInstalled(t *testing.T) {
 	for _, f := range []string{
 		"/usr/bin/ampd", "/etc/ampd/ampd.toml", unitPath,
 		"/usr/share/ampd/prosody/mod_ampd.lua", "/usr/share/ampd/prosody/README.md",
-		"/usr/share/ampd/ejabberd/mod_ampd.erl", "/usr/share/ampd/ejabberd/README.md",
+		"/usr/share/ampd/ejabberd/src/mod_ampd.erl", "/usr/share/ampd/ejabberd/COPYING", "/usr/share/ampd/ejabberd/README.md",
 		"/usr/share/ampd/monitoring/ampd-alerts.yml", "/usr/share/ampd/monitoring/ampd-dashboard.json",
 	} {
 		if _, err := os.Stat(f); err != nil {

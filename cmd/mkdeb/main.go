@@ -144,9 +144,12 @@ func contents(root, binary, conffile string) files.Contents {
 		repo("docs/CONFIGURATION.md", "/usr/share/doc/ampd/CONFIGURATION.md"),
 		repo("contrib/prosody/mod_ampd.lua", shareDir+"/prosody/mod_ampd.lua"),
 		repo("contrib/prosody/README.md", shareDir+"/prosody/README.md"),
-		repo("contrib/ejabberd/mod_ampd.erl", shareDir+"/ejabberd/mod_ampd.erl"),
+		// The ejabberd module in the layout ejabberdctl module_install and module_check expect.
+		repo("contrib/ejabberd/src/mod_ampd.erl", shareDir+"/ejabberd/src/mod_ampd.erl"),
 		repo("contrib/ejabberd/mod_ampd.spec", shareDir+"/ejabberd/mod_ampd.spec"),
 		repo("contrib/ejabberd/conf/mod_ampd.yml", shareDir+"/ejabberd/conf/mod_ampd.yml"),
+		repo("contrib/ejabberd/README.txt", shareDir+"/ejabberd/README.txt"),
+		repo("contrib/ejabberd/COPYING", shareDir+"/ejabberd/COPYING"),
 		repo("contrib/ejabberd/README.md", shareDir+"/ejabberd/README.md"),
 		repo("contrib/monitoring/ampd-alerts.yml", shareDir+"/monitoring/ampd-alerts.yml"),
 		repo("contrib/monitoring/ampd-dashboard.json", shareDir+"/monitoring/ampd-dashboard.json"),

@@ -7,13 +7,14 @@
 -- ampd announced. The wire protocol is docs/PROTOCOL.md of the ampd project
 -- (namespace urn:x-ampd:route:0).
 --
--- Prosody 0.12, Lua 5.4. Copyright the ampd authors, MIT licensed.
+-- Prosody 0.12 and 13, Lua 5.4. Copyright the ampd authors, MIT licensed.
 
 local st = require "util.stanza";
 local xml_escape = st.xml_escape;
 local stanza_tostring = st.stanza_mt.__tostring;
 local jid_split = require "util.jid".split;
 local jid_bare = require "util.jid".bare;
+local jid_prep = require "util.jid".prep;
 local id_short = require "util.id".short;
 local usermanager_user_exists = require "core.usermanager".user_exists;
 local modulemanager = require "core.modulemanager";
@@ -32,6 +33,11 @@ local xmlns_amp_feature = "http://jabber.org/features/amp";
 local xmlns_route = "urn:x-ampd:route:0";
 local xmlns_forward = "urn:xmpp:forward:0";
 local xmlns_client = "jabber:client";
+local xmlns_disco_info = "http://jabber.org/protocol/disco#info";
+
+-- How long the module waits for a disco#info answer it asked for on ampd's
+-- behalf (docs/PROTOCOL.md §6) before it relays a time-out error.
+local DISCO_TIMEOUT = 30;
 
 local HOST = module.host;
 
@@ -254,12 +260,20 @@ local function clean_client_ns(node)
 	end
 end
 
+-- remote_session reports whether origin is a server-to-server session that
+-- stanzas from the remote server arrive on: an incoming one, or an outgoing one
+-- made bidirectional (XEP-0288, mod_s2s_bidi marks it 'incoming'), where the
+-- remote server sends back over the connection this server opened.
+local function remote_session(origin)
+	return origin.type == "s2sin" or (origin.type == "s2sout" and origin.incoming == true);
+end
+
 local function live_origin(origin)
 	if origin.destroyed then return nil; end
 	if origin.type == "c2s" and full_sessions[origin.full_jid] == origin then
 		return origin;
 	end
-	if origin.type == "s2sin" then
+	if remote_session(origin) then
 		return origin;
 	end
 	return nil;
@@ -352,7 +366,7 @@ local function origin_kind_of(origin, hook_kind)
 		if origin.full_jid then return "c2s"; end
 		return nil;
 	end
-	if origin.type == "s2sin" then return "s2s"; end
+	if remote_session(origin) then return "s2s"; end
 	return nil;
 end
 
@@ -579,7 +593,7 @@ local function handle_announce(announce)
 	end
 end
 
--- A ping (ampd doctor) is answered with the module's server and options (PROTOCOL.md §6).
+-- A ping (ampd doctor) is answered with the module's server and options (PROTOCOL.md §7).
 local function handle_ping(ping)
 	local id = ping.attr.id;
 	if not id or id == "" then
@@ -594,11 +608,44 @@ local function handle_ping(ping)
 	}):up());
 end
 
+-- relay_disco_info hands a disco#info answer to ampd under the id it asked with.
+local function relay_disco_info(query_id, answer)
+	answer = st.clone(answer);
+	answer.attr.xmlns = xmlns_client;
+	send_to_component(st.message({ from = HOST, to = COMPONENT })
+		:tag("disco-info-result", { xmlns = xmlns_route, id = query_id })
+			:add_child(answer));
+end
+
+-- handle_disco_info asks a domain for its disco#info from this server's own
+-- domain on ampd's behalf and relays the answer (docs/PROTOCOL.md §6). ampd
+-- does not send the iq itself: some servers (ejabberd 24.10 and later) drop
+-- IQs a component sends to other domains, and the module is the same on both.
+local function handle_disco_info(query)
+	local query_id, to = query.attr.id, jid_prep(query.attr.to);
+	if not query_id or query_id == "" or not to then
+		module:log("warn", "Ignoring a disco-info request without id or with a bad 'to' (%s)", tostring(query.attr.to));
+		return;
+	end
+	local iq = st.iq({ type = "get", from = HOST, to = to, id = "ampd-disco-" .. id_short() })
+		:tag("query", { xmlns = xmlns_disco_info }):up();
+	module:send_iq(iq, nil, DISCO_TIMEOUT):next(function (response)
+		relay_disco_info(query_id, response.stanza);
+	end, function (err)
+		local answer = type(err) == "table" and err.context and err.context.stanza;
+		if not answer then
+			answer = st.error_reply(iq, "wait", "remote-server-timeout");
+		end
+		relay_disco_info(query_id, answer);
+	end);
+end
+
 local control_handlers = {
 	verdict = handle_verdict,
 	reinject = handle_reinject,
 	announce = handle_announce,
 	ping = handle_ping,
+	["disco-info"] = handle_disco_info,
 };
 
 module:hook("message/host", function (event)

@@ -434,6 +434,13 @@ func TestComponentDown(t *testing.T) {
 // (ejabberdctl module_install) and checks that it runs.
 func TestModuleInstall(t *testing.T) {
 	s := startServer(t, Options{ModuleInstall: true, Users: map[string]string{"alice": "pw"}})
+	// module_check finds the layout it wants (spec, README.txt, COPYING, src/) and compiles
+	// the module: it exits 0 and prints nothing, or "ok" (a missing file or a compile error
+	// is printed and exits 1).
+	out, err := s.ctl(ctxFor(t), "module_check", "mod_ampd").CombinedOutput()
+	if got := strings.TrimSpace(string(out)); err != nil || got != "" && got != "ok" {
+		t.Errorf("ejabberdctl module_check mod_ampd: %v: %q", err, out)
+	}
 	stub := connectComponent(t, s)
 	stub.announce(t, s, announced)
 	alice := client(t, s, "alice", "pw", "phone")
@@ -460,6 +467,7 @@ func TestModuleInstall(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("component did not reconnect after the restart")
 	}
+	stub.awaitGrant(t)
 	stub.announce(t, s, announced)
 	alice = client(t, s, "alice", "pw", "phone")
 	if err := alice.SendRaw(ampMessage("alice@"+s.Host, "installed2")); err != nil {

@@ -1,5 +1,5 @@
 // Package ejabberdtest runs a throwaway ejabberd 23.01 (the Debian package)
-// with ampd's server module, contrib/ejabberd/mod_ampd.erl, for integration
+// with ampd's server module, contrib/ejabberd/src/mod_ampd.erl, for integration
 // tests.
 //
 // Its API has the shape and names of internal/prosodytest (Options, Start,

@@ -10,13 +10,23 @@ import (
 	"path/filepath"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 )
 
-// Installed reports whether ejabberdctl and erlc are present.
-func Installed() bool {
+// Installed reports whether ejabberdctl and erlc are present on the host.
+func Installed() bool { return InstalledIn("") }
+
+// InstalledIn reports whether ejabberdctl and erlc are present in root ("" for the host).
+func InstalledIn(root string) bool {
 	for _, tool := range []string{"ejabberdctl", "erlc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return false
+		if root == "" {
+			if _, err := exec.LookPath(tool); err != nil {
+				return false
+			}
+		} else if _, err := os.Stat(filepath.Join(root, "usr/sbin", tool)); err != nil {
+			if _, err := os.Stat(filepath.Join(root, "usr/bin", tool)); err != nil {
+				return false
+			}
 		}
 	}
 	return true
@@ -43,33 +53,39 @@ func EnsureInstalled(ctx context.Context, log io.Writer) error {
 // compileModule compiles mod_ampd.erl from moduleDir into ebin with the
 // include files of the installed ejabberd and p1_xmpp (the Debian package
 // names the xmpp application p1_xmpp, so -include_lib("xmpp/…") would fail).
-func compileModule(ctx context.Context, moduleDir, ebin string) error {
+func compileModule(ctx context.Context, root, moduleDir, ebin string) error {
 	args := []string{"-o", ebin}
 	for _, pattern := range []string{
 		"/usr/lib/*/ejabberd-*/include",
 		"/usr/lib/erlang/lib/p1_xmpp-*/include",
 	} {
-		dirs, _ := filepath.Glob(pattern)
+		dirs := serverkind.InRoot(root, pattern)
 		if len(dirs) == 0 {
 			return fmt.Errorf("ejabberdtest: no include directory matches %s", pattern)
 		}
 		args = append(args, "-I", dirs[len(dirs)-1])
 	}
-	if dirs, _ := filepath.Glob("/usr/lib/*/ejabberd-*/ebin"); len(dirs) > 0 {
+	if dirs := serverkind.InRoot(root, "/usr/lib/*/ejabberd-*/ebin"); len(dirs) > 0 {
 		// For the gen_mod behaviour check only.
 		args = append(args, "-pa", dirs[len(dirs)-1])
 	}
-	args = append(args, filepath.Join(moduleDir, "mod_ampd.erl"))
-	out, err := exec.CommandContext(ctx, "erlc", args...).CombinedOutput()
+	args = append(args, filepath.Join(moduleDir, "src", "mod_ampd.erl"))
+	out, err := serverkind.Command(ctx, root, []string{moduleDir, ebin}, "erlc", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ejabberdtest: erlc mod_ampd.erl: %w\n%s", err, out)
 	}
 	return nil
 }
 
+// moduleFiles are the files of contrib/ejabberd that make the module's source tree, laid
+// out as ejabberd-contrib's modules are and as "ejabberdctl module_check" (23.01-24.12) wants
+// them: the spec, README.txt, COPYING and src/. conf/mod_ampd.yml is written by
+// stageModuleSources, with the sandbox's settings.
+var moduleFiles = []string{"mod_ampd.spec", "README.txt", "COPYING", filepath.Join("src", "mod_ampd.erl")}
+
 // stageModuleSources lays out mod_ampd for "ejabberdctl module_install",
-// as README.md describes: sources/mod_ampd/{mod_ampd.spec,
-// src/mod_ampd.erl, conf/mod_ampd.yml} under the contrib directory.
+// as README.md describes: contrib/ejabberd's tree under
+// CONTRIB_MODULES_PATH/sources/mod_ampd, with conf/mod_ampd.yml.
 func stageModuleSources(contrib string, o Options) error {
 	base := filepath.Join(contrib, "sources", "mod_ampd")
 	for _, sub := range []string{"src", "conf"} {
@@ -77,15 +93,12 @@ func stageModuleSources(contrib string, o Options) error {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
 	}
-	for from, to := range map[string]string{
-		"mod_ampd.spec": "mod_ampd.spec",
-		"mod_ampd.erl":  filepath.Join("src", "mod_ampd.erl"),
-	} {
-		content, err := os.ReadFile(filepath.Join(o.ModuleDir, from))
+	for _, name := range moduleFiles {
+		content, err := os.ReadFile(filepath.Join(o.ModuleDir, name))
 		if err != nil {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(base, to), content, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(base, name), content, 0o640); err != nil {
 			return fmt.Errorf("ejabberdtest: %w", err)
 		}
 	}

@@ -35,8 +35,9 @@ type Options struct {
 	// be named "localhost" or by an IP literal such as "127.0.0.1"; any
 	// other name would be looked up in DNS.
 	C2SPort, ComponentPort, S2SPort int
-	// ModuleDir is the directory holding mod_ampd.erl and mod_ampd.spec
-	// (default contrib/ejabberd of the repository).
+	// ModuleDir is the module's source tree: mod_ampd.spec, README.txt,
+	// COPYING and src/mod_ampd.erl (default contrib/ejabberd of the
+	// repository).
 	ModuleDir string
 	// ExtraHostConfig is added to host_config for Host (YAML keys at the
 	// level of that host's options, unindented); ExtraGlobalConfig is
@@ -84,6 +85,10 @@ type Options struct {
 	// configuration with sh, so quotes, '$', '`', '\' and newlines are
 	// refused.
 	ErlOptions string
+	// Root is the system whose ejabberd runs: "" for the host's, else a root directory such
+	// as serverkind.TrixieRoot() (ejabberd 24.12), where ejabberdctl, erlc and the node run
+	// with chroot and Dir and ModuleDir are bound at their own paths.
+	Root string
 }
 
 // withDefaults returns o with its zero fields filled in, ports excepted.

@@ -7,7 +7,7 @@ import (
 	"github.com/ampd-xmpp/ampd/route"
 )
 
-// The module answers a ping with its server and its options as configured (PROTOCOL.md §6).
+// The module answers a ping with its server and its options as configured (PROTOCOL.md §7).
 func TestPing(t *testing.T) {
 	s := startServer(t, Options{WhenDown: "pass", DownGrace: 9 * time.Second, MaxPending: 5, PendingTimeout: 7 * time.Second, ReinjectedMax: 20, ReinjectedMaxAge: 30 * time.Second})
 	stub := connectComponent(t, s)

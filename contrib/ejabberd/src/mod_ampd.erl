@@ -48,6 +48,12 @@
 %% archived before ampd decides; on delivery those hooks run again (see
 %% c2s_handle_info/2).
 -define(PRIO_DIVERT, 10).
+%% Messages from other servers are diverted at sm_receive_packet after the
+%% server's own filters there: mod_antispam (25.07 and later) drops spam at
+%% priority 50, and a spam AMP request must not reach ampd, whose replies would
+%% be backscatter. mod_mam (50) only adds its stanza-id there. (Handlers of
+%% one priority run in module order, and mod_ampd sorts before mod_antispam.)
+-define(PRIO_DIVERT_S2S, 60).
 %% mod_privilege consumes, at priority 50, every message a privileged
 %% component sends to the server's JID; ampd's messages must be seen first.
 -define(PRIO_CONTROL, 40).
@@ -59,6 +65,9 @@
 %% module: the loop guard that keeps it from being diverted again.
 -define(META_GUARD, ampd_routed).
 -define(EXPIRY_TICK_MS, 1000).
+%% How long the module waits for a disco#info answer it asked for on ampd's
+%% behalf (docs/PROTOCOL.md §6) before it relays a time-out error.
+-define(DISCO_TIMEOUT_MS, 30000).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -264,7 +273,7 @@ add_hooks(Host) ->
     ejabberd_hooks:add(user_send_packet, Host, ?MODULE, user_send_packet,
 		       ?PRIO_DIVERT),
     ejabberd_hooks:add(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
-		       ?PRIO_DIVERT),
+		       ?PRIO_DIVERT_S2S),
     ejabberd_hooks:add(local_send_to_resource_hook, Host, ?MODULE,
 		       local_send_to_resource, ?PRIO_CONTROL),
     ejabberd_hooks:add(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
@@ -285,7 +294,7 @@ remove_hooks(Host) ->
     ejabberd_hooks:delete(user_send_packet, Host, ?MODULE, user_send_packet,
 			  ?PRIO_DIVERT),
     ejabberd_hooks:delete(sm_receive_packet, Host, ?MODULE, sm_receive_packet,
-			  ?PRIO_DIVERT),
+			  ?PRIO_DIVERT_S2S),
     ejabberd_hooks:delete(local_send_to_resource_hook, Host, ?MODULE,
 			  local_send_to_resource, ?PRIO_CONTROL),
     ejabberd_hooks:delete(c2s_handle_info, Host, ?MODULE, c2s_handle_info,
@@ -589,11 +598,28 @@ handle_control(Host, #xmlel{name = <<"ping">>} = El) ->
 	<<>> -> ?WARNING_MSG("mod_ampd: ignoring ping without id", []);
 	Id -> send_pong(Host, Id)
     end;
+handle_control(Host, #xmlel{name = <<"disco-info">>} = El) ->
+    %% ampd's disco#info of a domain, sent from the host's own JID and the
+    %% answer relayed (docs/PROTOCOL.md §6): mod_privilege (24.10 and later)
+    %% drops IQs a component sends to domains that granted it nothing, and
+    %% 24.10-24.12 unwrapped ones to local hosts; the server's own pass.
+    Id = fxml:get_tag_attr_s(<<"id">>, El),
+    case disco_target(fxml:get_tag_attr_s(<<"to">>, El)) of
+	{ok, To} when Id /= <<>> ->
+	    IQ = #iq{type = get, from = jid:make(Host), to = To,
+		     sub_els = [#disco_info{}]},
+	    ejabberd_router:route_iq(
+	      IQ, fun(Result) -> relay_disco_info(Host, Id, IQ, Result) end,
+	      undefined, ?DISCO_TIMEOUT_MS);
+	_ ->
+	    ?WARNING_MSG("mod_ampd: ignoring a disco-info request without id "
+			 "or with a bad 'to': ~ts", [fxml:element_to_binary(El)])
+    end;
 handle_control(_Host, _El) ->
     ok.
 
 %% A ping (ampd doctor) is answered with the module's server and options
-%% (PROTOCOL.md section 6).
+%% (PROTOCOL.md section 7).
 send_pong(Host, Id) ->
     Int = fun(N) -> integer_to_binary(N) end,
     Pong = #xmlel{name = <<"pong">>,
@@ -610,6 +636,24 @@ send_pong(Host, Id) ->
     ejabberd_router:route(
       #message{from = jid:make(Host), to = jid:make(component(Host)),
 	       sub_els = [Pong]}).
+
+disco_target(<<>>) -> error;
+disco_target(S) ->
+    try {ok, jid:decode(S)} catch _:_ -> error end.
+
+%% relay_disco_info hands the answer (or a time-out error from the queried
+%% domain) to ampd under the id it asked with.
+relay_disco_info(Host, Id, IQ, timeout) ->
+    Err = xmpp:make_error(IQ, xmpp:err_remote_server_timeout()),
+    relay_disco_info(Host, Id, IQ, Err);
+relay_disco_info(Host, Id, _IQ, #iq{} = Answer) ->
+    %% xmpp:encode/1 keeps xmlns='jabber:client' on the inner iq.
+    Result = #xmlel{name = <<"disco-info-result">>,
+		    attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"id">>, Id}],
+		    children = [xmpp:encode(Answer)]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Result]}).
 
 dedupe(List) ->
     lists:reverse(
