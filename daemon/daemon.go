@@ -41,8 +41,6 @@ type Daemon struct {
 
 	settings  atomic.Pointer[settings]
 	presence  *presence.Table
-	store     store.Backend
-	ownStore  bool          // the daemon opened the store and closes it
 	held      *held.Manager // messages ampd keeps itself (expire-at while offline)
 	reinjects *metrics.ReinjectTracker
 
@@ -115,7 +113,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.pending.Stop() // parked requests are left to the server module, which diverts them again
 	d.mu.Unlock()
-	d.closeHeld()
+	if err := d.held.Close(); err != nil {
+		d.log.Error("closing the held-message store", "err", err)
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -132,9 +132,6 @@ func (d *Daemon) Ready() error {
 	}
 	return nil
 }
-
-// Healthy reports whether the process works; it does as long as it runs.
-func (d *Daemon) Healthy() error { return nil }
 
 // Reload swaps in the reloadable part of a new configuration and re-announces the features.
 // The caller has validated cfg; on error nothing changed.

@@ -61,7 +61,7 @@ func (h handler) Stanza(raw []byte) {
 	case "presence":
 		d.presenceStanza(raw)
 	case "iq":
-		d.iqStanza(raw)
+		d.iqStanza(raw, "")
 	default:
 		d.skip("unexpected", "top-level element that is not a stanza", raw)
 	}
@@ -84,7 +84,7 @@ func (d *Daemon) message(raw []byte) {
 		return
 	}
 	if id, answer, ok := route.ParseDiscoInfoResult(raw); ok {
-		d.discoInfoRelayed(id, &answer)
+		d.iqStanza(answer.Raw(), id) // the relayed answer to ampd's query with that id (route §6)
 		return
 	}
 	if p, ok := route.ParsePrivilege(raw); ok {
@@ -123,12 +123,7 @@ func (d *Daemon) presenceStanza(raw []byte) {
 // that a flood of large junk cannot flood the log too.
 func (d *Daemon) skip(reason, why string, raw []byte) {
 	d.metrics.StanzasSkipped.WithLabelValues(reason).Inc()
-	const show = 256
-	s := raw
-	if len(s) > show {
-		s = s[:show]
-	}
-	d.log.Warn("skipping stanza", "reason", reason, "why", why, "stanza", string(s), "bytes", len(raw))
+	d.log.Warn("skipping stanza", "reason", reason, "why", why, "stanza", string(raw[:min(len(raw), 256)]), "bytes", len(raw))
 }
 
 // The component calls Prepare on its reading goroutine and StanzaPrepared on its handling
@@ -162,18 +157,21 @@ func (h handler) StanzaPrepared(raw []byte, prepared any) {
 }
 
 // iqStanza answers queries addressed to the component and hands answers to ampd's own
-// queries to the look-up waiting for them.
-func (d *Daemon) iqStanza(raw []byte) {
+// queries to the look-up waiting for them. relayedID is the id of ampd's query that the
+// server module relays this answer for (route §6), "" for an iq that came as itself.
+func (d *Daemon) iqStanza(raw []byte, relayedID string) {
 	s, err := iq.Parse(raw)
-	if err != nil {
+	switch {
+	case err != nil:
 		d.skip("malformed", err.Error(), raw)
-		return
-	}
-	if s.IsAnswer() {
+	case s.IsAnswer():
+		if relayedID != "" {
+			s.ID = relayedID
+		}
 		d.mu.Lock()
 		d.pending.Answer(&s)
 		d.mu.Unlock()
-		return
+	case relayedID == "":
+		d.send(iq.AppendAnswer(nil, &s))
 	}
-	d.send(iq.AppendAnswer(nil, &s))
 }

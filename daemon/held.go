@@ -11,43 +11,32 @@ import (
 // carried out at once; the stanzas go into the component's queue and leave when the
 // connection is up.
 func (d *Daemon) openHeld(path string, st store.Backend) error {
-	if st == nil {
+	own := st == nil
+	if own {
 		file, err := store.Open(path, store.Options{})
 		if err != nil {
 			return err // the store's errors name the file and the recovery command
 		}
-		st, d.ownStore = file, true
+		st = file
 	}
 	m, err := held.New(st, held.SystemClock(), heldActions{d}, held.Options{
-		ReplyFrom: d.replyAddress,
-		AwaitAck:  true,
-		Logger:    d.log.With("layer", "held"),
+		ReplyFrom:  d.replyAddress,
+		AwaitAck:   true,
+		CloseStore: own,
+		Logger:     d.log.With("layer", "held"),
 	})
 	if err != nil {
-		if d.ownStore {
+		if own {
 			st.Close()
 		}
 		return err
 	}
-	d.store, d.held = st, m
+	d.held = m
 	rec := m.Recovery()
 	d.metrics.HeldRecovery.Set(rec.Duration.Seconds())
 	d.metrics.CountHeldFrom(m.Len)
 	d.log.Info("held messages loaded", "store", st.Path(), "held", rec.Loaded, "resumed", rec.Resumed, "overdue", rec.Overdue, "took", rec.Duration)
 	return nil
-}
-
-func (d *Daemon) closeHeld() {
-	if d.held == nil {
-		return
-	}
-	d.held.Close()
-	if !d.ownStore {
-		return
-	}
-	if err := d.store.Close(); err != nil {
-		d.log.Error("closing the held-message store", "err", err)
-	}
 }
 
 // heldActions sends what the held-message manager releases through the server module.

@@ -5,13 +5,12 @@ import (
 	"github.com/ampd-xmpp/ampd/iq"
 	"github.com/ampd-xmpp/ampd/resolver"
 	"github.com/ampd-xmpp/ampd/route"
-	"github.com/ampd-xmpp/ampd/xmlscan"
 )
 
 // The next hop's disco#info (amp-semantics §8: does a remote server support AMP? §3: is a
 // domain a gateway?) is asked here and nowhere else: askNextHop has the server module send the
 // query from the server's own domain (route §6: ejabberd 24.10 and later drop IQs a component
-// sends to domains that granted it nothing), discoInfoRelayed takes the relayed answer, and
+// sends to domains that granted it nothing), handler.go takes the relayed answer, and
 // nextHopArrived receives it (or the time-out) and resumes the requests that waited.
 
 // hopCacheSize bounds the domains whose disco#info answer is kept; the oldest go first.
@@ -73,18 +72,4 @@ func (d *Daemon) nextHopArrived(domain string, answer *iq.Stanza, waiting []*req
 		r.answers.NextHop = &hop
 		d.resolve(r)
 	}
-}
-
-// discoInfoRelayed takes a disco#info answer the server module relayed as the answer to the
-// look-up with ampd's id: the relayed iq keeps the queried domain's from.
-func (d *Daemon) discoInfoRelayed(id string, answer *xmlscan.Element) {
-	s, err := iq.Parse(answer.Raw())
-	if err != nil {
-		d.skip("malformed", "relayed disco#info: "+err.Error(), answer.Raw())
-		return
-	}
-	s.ID = id
-	d.mu.Lock()
-	d.pending.Answer(&s)
-	d.mu.Unlock()
 }

@@ -33,6 +33,8 @@ type Options struct {
 	// ReplyFrom returns the from address of replies for a host (config server.reply_from);
 	// nil means the host itself.
 	ReplyFrom func(host string) string
+	// CloseStore makes Close close the store too: the caller opened it for the manager alone.
+	CloseStore bool
 	// AwaitAck keeps a sent step pending until Acked is called with its key (for a server
 	// module that acknowledges re-injects); false completes it as soon as Reinject returns nil.
 	AwaitAck bool
@@ -281,6 +283,9 @@ func (m *Manager) Close() error {
 	}
 	if m.retry != nil {
 		m.retry.Stop()
+	}
+	if m.opts.CloseStore {
+		return m.st.Close()
 	}
 	return nil
 }
