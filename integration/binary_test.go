@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
 	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
@@ -61,7 +62,7 @@ type process struct {
 }
 
 // writeConfig writes e's ampd configuration as TOML and returns its path and HTTP address.
-func (e *env) writeConfig(dir string) (path, httpAddr string) {
+func (e *env) writeConfig(dir string, edits ...func(*config.Config)) (path, httpAddr string) {
 	e.t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,6 +75,9 @@ func (e *env) writeConfig(dir string) (path, httpAddr string) {
 	c.Component.ReconnectMax = time.Second
 	c.HTTP.Listen = httpAddr
 	c.Log.Level = "debug"
+	for _, edit := range edits {
+		edit(&c)
+	}
 	path, err = testserver.WriteAmpdConfig(dir, "Written by the integration suite (binary_test.go).", &c)
 	must(e.t, err)
 	return path, httpAddr

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
 )
 
@@ -32,12 +33,9 @@ type pairMember struct {
 func (e *env) writePairConfig(dir, dsn string, ttl time.Duration) (path, httpAddr string) {
 	e.t.Helper()
 	must(e.t, os.MkdirAll(dir, 0o700))
-	path, httpAddr = e.writeConfig(dir)
-	b, err := os.ReadFile(path)
-	must(e.t, err)
-	toml := strings.Replace(string(b), "[store]\n", fmt.Sprintf("[store]\nbackend = \"postgres\"\ndsn = %q\nlease_ttl = %q\n", dsn, ttl), 1)
-	must(e.t, os.WriteFile(path, []byte(toml), 0o600))
-	return path, httpAddr
+	return e.writeConfig(dir, func(c *config.Config) {
+		c.Store.Backend, c.Store.DSN, c.Store.LeaseTTL = config.BackendPostgres, dsn, ttl
+	})
 }
 
 func (e *env) startPairMember(name, dsn string, ttl time.Duration) *pairMember {
