@@ -38,7 +38,6 @@ type seed struct {
 // The account every sandbox has for the client probe.
 const probeUser, probePassword = "probe", "probe-secret"
 
-
 // families starts a sandbox of each server family, installing it when missing.
 var families = []struct {
 	family Family
