@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -140,8 +141,9 @@ func (c *xmppClient) send(s string) error {
 // offersTLS reports whether the features offer STARTTLS.
 func (c *xmppClient) offersTLS() bool { return c.features.child(nsTLS, "starttls") != nil }
 
-// startTLS upgrades the connection; verify false skips the certificate check.
-func (c *xmppClient) startTLS(verify bool) error {
+// startTLS upgrades the connection; verify false skips the certificate check, roots nil
+// trusts the system's roots.
+func (c *xmppClient) startTLS(verify bool, roots *x509.CertPool) error {
 	if err := c.send("<starttls xmlns='" + nsTLS + "'/>"); err != nil {
 		return err
 	}
@@ -152,7 +154,7 @@ func (c *xmppClient) startTLS(verify bool) error {
 	if n.XMLName.Local != "proceed" {
 		return fmt.Errorf("the server answered STARTTLS with <%s/>", n.XMLName.Local)
 	}
-	tc := tls.Client(c.conn, &tls.Config{ServerName: c.domain, InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12})
+	tc := tls.Client(c.conn, &tls.Config{ServerName: c.domain, InsecureSkipVerify: !verify, RootCAs: roots, MinVersion: tls.VersionTLS12})
 	if err := tc.Handshake(); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +27,8 @@ type Probe struct {
 	// Insecure skips the verification of the server's TLS certificate (self-signed test
 	// servers); the checklist says so.
 	Insecure bool
+	// RootCAs, when set, replaces the system's trusted roots (a test's own authority).
+	RootCAs *x509.CertPool
 }
 
 // probeDivert is the component's part in a probe run while ampd is stopped: doctor holds the
@@ -99,7 +102,7 @@ func runProbe(r *Report, cfg *config.Config, features resolver.Features, p Probe
 		r.note(names[1], "WARNING: %s offers no STARTTLS: the probe logs in unencrypted (a server for users should require TLS)", addr)
 	default:
 		step()
-		if err := c.startTLS(!p.Insecure); err != nil {
+		if err := c.startTLS(!p.Insecure, p.RootCAs); err != nil {
 			fix := "Install a certificate for " + host + " that this machine trusts; for a test server with a self-signed certificate, add --probe-insecure."
 			r.fail(names[1], fix, "STARTTLS with %s: %v", addr, err)
 			r.skip("no TLS", names[2:]...)
