@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bufio"
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
@@ -75,15 +76,18 @@ func (e errAuth) Error() string { return "SASL failure: " + e.condition }
 // one check of the probe.
 type xmppClient struct {
 	conn     net.Conn
+	in       *bufio.Reader // conn's bytes: kept across stream restarts, which read on from it
 	dec      *xml.Decoder
 	domain   string
 	features node
-	tls      bool
 }
 
 // open (re)starts the stream and reads the server's stream features.
 func (c *xmppClient) open() error {
-	c.dec = xml.NewDecoder(c.conn)
+	if c.in == nil {
+		c.in = bufio.NewReader(c.conn)
+	}
+	c.dec = xml.NewDecoder(c.in)
 	if _, err := fmt.Fprintf(c.conn, "<?xml version='1.0'?><stream:stream xmlns='%s' xmlns:stream='%s' to='%s' version='1.0'>", nsClient, nsStreams, xmlEscape(c.domain)); err != nil {
 		return err
 	}
@@ -154,11 +158,15 @@ func (c *xmppClient) startTLS(verify bool, roots *x509.CertPool) error {
 	if n.XMLName.Local != "proceed" {
 		return fmt.Errorf("the server answered STARTTLS with <%s/>", n.XMLName.Local)
 	}
+	if c.in.Buffered() > 0 {
+		// Bytes after <proceed/> and before the handshake would bypass TLS.
+		return errors.New("the server sent data after <proceed/> before the TLS handshake")
+	}
 	tc := tls.Client(c.conn, &tls.Config{ServerName: c.domain, InsecureSkipVerify: !verify, RootCAs: roots, MinVersion: tls.VersionTLS12})
 	if err := tc.Handshake(); err != nil {
 		return err
 	}
-	c.conn, c.tls = tc, true
+	c.conn, c.in = tc, bufio.NewReader(tc)
 	return c.open()
 }
 
@@ -229,6 +237,9 @@ func (c *xmppClient) plain(user, password string) error {
 	return nil
 }
 
+// maxSCRAMIterations bounds the work a server can ask of doctor (servers use 4096 to 10000).
+const maxSCRAMIterations = 1 << 20
+
 // scramSHA1 is RFC 5802 without channel binding.
 func (c *xmppClient) scramSHA1(user, password string) error {
 	nonce := make([]byte, 18)
@@ -249,22 +260,15 @@ func (c *xmppClient) scramSHA1(user, password string) error {
 	fields := scramFields(string(serverFirst))
 	salt, err := base64.StdEncoding.DecodeString(fields["s"])
 	var iterations int
-	if _, scanErr := fmt.Sscan(fields["i"], &iterations); err != nil || scanErr != nil || iterations <= 0 || !strings.HasPrefix(fields["r"], cnonce) {
+	if _, scanErr := fmt.Sscan(fields["i"], &iterations); err != nil || scanErr != nil || iterations <= 0 || iterations > maxSCRAMIterations || !strings.HasPrefix(fields["r"], cnonce) {
 		return fmt.Errorf("malformed SCRAM server-first message %q", serverFirst)
 	}
-	salted, err := pbkdf2.Key(sha1.New, password, salt, iterations, sha1.Size)
+	clientFinal := "c=biws,r=" + fields["r"]
+	proof, serverSignature, err := scramSHA1Proof(password, salt, iterations, clientFirstBare+","+string(serverFirst)+","+clientFinal)
 	if err != nil {
 		return err
 	}
-	clientFinal := "c=biws,r=" + fields["r"]
-	authMessage := clientFirstBare + "," + string(serverFirst) + "," + clientFinal
-	clientKey := hmacSHA1(salted, "Client Key")
-	storedKey := sha1.Sum(clientKey)
-	proof := hmacSHA1(storedKey[:], authMessage)
-	for i := range proof {
-		proof[i] ^= clientKey[i]
-	}
-	final := clientFinal + ",p=" + base64.StdEncoding.EncodeToString(proof)
+	final := clientFinal + ",p=" + proof
 	if err := c.send("<response xmlns='" + nsSASL + "'>" + base64.StdEncoding.EncodeToString([]byte(final)) + "</response>"); err != nil {
 		return err
 	}
@@ -283,11 +287,26 @@ func (c *xmppClient) scramSHA1(user, password string) error {
 	if kind != "success" {
 		return fmt.Errorf("unexpected <%s/> after the SCRAM proof", kind)
 	}
-	want := base64.StdEncoding.EncodeToString(hmacSHA1(hmacSHA1(salted, "Server Key"), authMessage))
-	if scramFields(string(serverFinal))["v"] != want {
+	if scramFields(string(serverFinal))["v"] != serverSignature {
 		return errors.New("the server's SCRAM signature is wrong: this is not the server that holds the account")
 	}
 	return nil
+}
+
+// scramSHA1Proof computes the client proof and the expected server signature (both base64)
+// of RFC 5802 §3 for authMessage.
+func scramSHA1Proof(password string, salt []byte, iterations int, authMessage string) (proof, serverSignature string, err error) {
+	salted, err := pbkdf2.Key(sha1.New, password, salt, iterations, sha1.Size)
+	if err != nil {
+		return "", "", err
+	}
+	clientKey := hmacSHA1(salted, "Client Key")
+	storedKey := sha1.Sum(clientKey)
+	p := hmacSHA1(storedKey[:], authMessage)
+	for i := range p {
+		p[i] ^= clientKey[i]
+	}
+	return base64.StdEncoding.EncodeToString(p), base64.StdEncoding.EncodeToString(hmacSHA1(hmacSHA1(salted, "Server Key"), authMessage)), nil
 }
 
 func scramFields(s string) map[string]string {
