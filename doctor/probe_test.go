@@ -99,8 +99,7 @@ func TestProbeModuleMissing(t *testing.T) {
 }
 
 // Beside a running ampd, the probe is a client of the real chain: ampd decides the probe's
-// message and sends the notify. (Prosody only: the ejabberd module's diverts and verdicts
-// are the same protocol, checked by TestProbe/ejabberd with doctor as the component.)
+// message and sends the notify.
 func TestProbeThroughRunningAmpd(t *testing.T) {
 	root, err := prosodytest.RepoRoot()
 	if err != nil {
@@ -112,32 +111,36 @@ func TestProbeThroughRunningAmpd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	sb := startProsody(t, seed{})
-	path := configFor(t, sb, "")
-	amp, err := testserver.StartAmpd(bin, path, filepath.Join(t.TempDir(), "ampd.log"), nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = amp.Stop() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := amp.WaitReady(ctx, cfg.HTTP.Listen); err != nil {
-		t.Fatal(err)
-	}
-	r := runProbeWith(t, sb, path, probePassword, false)
-	if !r.OK() {
-		t.Errorf("a correct setup with ampd running does not pass:\n%s", sb.logTail(30))
-	}
-	if _, ok := r.Find("handshake"); ok {
-		t.Error("doctor connected beside the running ampd")
-	}
-	c, _ := r.Find("probe message")
-	if c.Status != Pass || !strings.Contains(c.Detail, "ampd sent the notify") {
-		t.Errorf("probe message: %s %s, want ampd's notify", c.Status.mark(), c.Detail)
+	for _, f := range families {
+		t.Run(string(f.family), func(t *testing.T) {
+			sb := f.start(t, seed{})
+			path := configFor(t, sb, "")
+			amp, err := testserver.StartAmpd(bin, path, filepath.Join(t.TempDir(), "ampd.log"), nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = amp.Stop() })
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cfg, err := config.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := amp.WaitReady(ctx, cfg.HTTP.Listen); err != nil {
+				t.Fatal(err)
+			}
+			r := runProbeWith(t, sb, path, probePassword, false)
+			if !r.OK() {
+				t.Errorf("a correct setup with ampd running does not pass:\n%s", sb.logTail(30))
+			}
+			if _, ok := r.Find("handshake"); ok {
+				t.Error("doctor connected beside the running ampd")
+			}
+			c, _ := r.Find("probe message")
+			if c.Status != Pass || !strings.Contains(c.Detail, "ampd sent the notify") {
+				t.Errorf("probe message: %s %s, want ampd's notify", c.Status.mark(), c.Detail)
+			}
+		})
 	}
 }
 
