@@ -30,6 +30,8 @@ type Options struct {
 	// Wait bounds each wait for the server: the privilege announcements after the handshake,
 	// each disco#info answer (default 3 s).
 	Wait time.Duration
+	// Probe, when set, is a client account doctor logs in with after the other checks.
+	Probe *Probe
 }
 
 // Run checks the configuration at path and everything it points at, and returns the
@@ -50,6 +52,14 @@ func Run(ctx context.Context, path string, o Options) *Report {
 
 	if running(ctx, cfg.HTTP.Listen) {
 		checkRunning(ctx, r, cfg)
+		if o.Probe != nil {
+			// The probe is only a client: it goes through the running ampd.
+			features, err := cfg.Features()
+			if err != nil { // config.Load validated [amp]
+				features = resolver.DefaultFeatures()
+			}
+			runProbe(r, cfg, features, *o.Probe, nil, o.Wait)
+		}
 		return r
 	}
 	if storeLocked(cfg.Store.Path) {
@@ -103,6 +113,9 @@ func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) 
 	later := []string{"handshake"}
 	for _, h := range cfg.Server.Hosts {
 		later = append(later, "privileges "+h, "module "+h)
+	}
+	if o.Probe != nil {
+		later = append(later, "probe")
 	}
 	conn, err := net.DialTimeout("tcp", cfg.Component.Address, cfg.Component.DialTimeout)
 	if err != nil {
@@ -174,6 +187,10 @@ func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) 
 		r.note("presence", "%d presences received at connect (users online)", s.presences)
 	} else {
 		r.note("presence", "no presence received at connect: nobody online, or the presence permission is missing (see above)")
+	}
+	if o.Probe != nil {
+		// While doctor's connection has announced: the module advertises AMP and diverts to it.
+		runProbe(r, cfg, features, *o.Probe, s, o.Wait)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 // sandbox is a running server of either family, as the tests need it.
 type sandbox struct {
 	addr, domain, secret, host string
+	c2s                        string // the client port
 	stop                       func() error
 	logTail                    func(int) string
 }
@@ -33,6 +34,9 @@ type seed struct {
 	withoutAmpd  bool
 	withoutPrivs bool
 }
+
+// The account every sandbox has for the client probe.
+const probeUser, probePassword = "probe", "probe-secret"
 
 // families starts a sandbox of each server family, installing it when missing.
 var families = []struct {
@@ -62,11 +66,12 @@ func startProsodyWith(t *testing.T, o prosodytest.Options) sandbox {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	o.Dir = t.TempDir()
+	o.Users = map[string]string{probeUser: probePassword}
 	srv, err := prosodytest.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := sandbox{srv.ComponentAddr, srv.ComponentDomain, srv.Secret, srv.Host, srv.Stop, srv.LogTail}
+	sb := sandbox{srv.ComponentAddr, srv.ComponentDomain, srv.Secret, srv.Host, srv.C2SAddr, srv.Stop, srv.LogTail}
 	t.Cleanup(func() { _ = srv.Stop() })
 	return sb
 }
@@ -79,7 +84,7 @@ func startEjabberd(t *testing.T, s seed) sandbox {
 	if err := ejabberdtest.EnsureInstalled(ctx, &log); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	o := ejabberdtest.Options{Dir: t.TempDir(), WithoutAmpd: s.withoutAmpd}
+	o := ejabberdtest.Options{Dir: t.TempDir(), WithoutAmpd: s.withoutAmpd, Users: map[string]string{probeUser: probePassword}}
 	if s.withoutPrivs {
 		// The host's own access rule for the component allows nobody: mod_privilege grants
 		// nothing on this host.
@@ -89,7 +94,7 @@ func startEjabberd(t *testing.T, s seed) sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := sandbox{srv.ComponentAddr, srv.ComponentDomain, srv.Secret, srv.Host, srv.Stop, srv.LogTail}
+	sb := sandbox{srv.ComponentAddr, srv.ComponentDomain, srv.Secret, srv.Host, srv.C2SAddr, srv.Stop, srv.LogTail}
 	t.Cleanup(func() { _ = srv.Stop() })
 	return sb
 }

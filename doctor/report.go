@@ -1,7 +1,8 @@
 // Package doctor walks the chain from ampd's configuration to the XMPP server and its module
 // and reports each link as a checklist, every failed line with the exact fix for the server
 // family it finds (ampd doctor). It connects as the component itself, so it runs while ampd
-// is stopped: a server accepts one connection per component.
+// is stopped: a server accepts one connection per component. With a probe account it also
+// logs in as a client (client.go, probe.go), beside its own connection or a running ampd.
 package doctor
 
 import (

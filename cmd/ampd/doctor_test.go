@@ -79,3 +79,27 @@ func TestDoctorThroughRunningAmpd(t *testing.T) {
 		}
 	}
 }
+
+// The probe flags go together: a password without an account, or an account without its
+// password, is refused before anything is checked.
+func TestDoctorProbeFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--probe-jid", "probe@localhost"},
+		{"--probe-password", "pw"},
+		{"--probe-insecure"},
+		{"--probe-address", "127.0.0.1:5222"},
+	} {
+		cmd := doctorCommand()
+		cmd.SetArgs(append([]string{"--config", filepath.Join(t.TempDir(), "absent.toml")}, args...))
+		var out strings.Builder
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		err := cmd.Execute()
+		if err == nil || !strings.Contains(err.Error(), "--probe-") {
+			t.Errorf("ampd doctor %v: error %v, want the probe flags named", args, err)
+		}
+		if strings.Contains(out.String(), "configuration:") {
+			t.Errorf("ampd doctor %v ran the checks:\n%s", args, out.String())
+		}
+	}
+}
