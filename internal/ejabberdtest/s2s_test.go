@@ -22,12 +22,8 @@ outgoing_s2s_families:
 // TestS2SDivert checks that an AMP request arriving from another server for
 // a local user is diverted with origin s2s, and delivered on the verdict.
 func TestS2SDivert(t *testing.T) {
-	localPort, err := sandboxproc.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	remotePort, err := sandboxproc.FreePort()
-	if err != nil {
+	var localPort, remotePort int
+	if err := sandboxproc.FillFreePorts(&localPort, &remotePort); err != nil {
 		t.Fatal(err)
 	}
 	remote := startServer(t, Options{

@@ -77,12 +77,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	p := ports{c2s: o.C2SPort, component: o.ComponentPort, s2s: o.S2SPort}
-	for _, port := range []*int{&p.c2s, &p.component, &p.s2s, &p.dist} {
-		if *port == 0 {
-			if *port, err = sandboxproc.FreePort(); err != nil {
-				return nil, err
-			}
-		}
+	if err := sandboxproc.FillFreePorts(&p.c2s, &p.component, &p.s2s, &p.dist); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		Host:            o.Host,

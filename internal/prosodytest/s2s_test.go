@@ -14,12 +14,8 @@ import (
 // "remote.test", without it, pinned to each other's s2s ports.
 func startPair(t *testing.T, o Options) (local, remote *Server) {
 	t.Helper()
-	localPort, err := sandboxproc.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	remotePort, err := sandboxproc.FreePort()
-	if err != nil {
+	var localPort, remotePort int
+	if err := sandboxproc.FillFreePorts(&localPort, &remotePort); err != nil {
 		t.Fatal(err)
 	}
 	testdata, err := filepath.Abs("testdata")

@@ -80,13 +80,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			return nil, fmt.Errorf("prosodytest: mod_ampd.lua: %w", err)
 		}
 	}
-	ports := []*int{&o.C2SPort, &o.ComponentPort, &o.S2SPort}
-	for _, p := range ports {
-		if *p == 0 {
-			if *p, err = sandboxproc.FreePort(); err != nil {
-				return nil, err
-			}
-		}
+	if err := sandboxproc.FillFreePorts(&o.C2SPort, &o.ComponentPort, &o.S2SPort); err != nil {
+		return nil, err
 	}
 	paths := pathsIn(o.Dir)
 	if err := os.MkdirAll(paths.data, 0o755); err != nil {

@@ -114,13 +114,34 @@ func Tail(path string, n int) string {
 	return strings.Join(lines, "")
 }
 
-// FreePort asks the kernel for a free loopback port. Another process may take it before the
+// FillFreePorts sets each port that is 0 to a free loopback port, all of them distinct: the
+// listeners are held until every port is picked, since the kernel may hand the same port to
+// two listeners opened one after the other. Another process may still take a port before the
 // server binds it; the server's start then fails visibly.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("sandboxproc: free port: %w", err)
+func FillFreePorts(ports ...*int) error {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for _, p := range ports {
+		if *p != 0 {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("sandboxproc: free port: %w", err)
+		}
+		held = append(held, l)
+		*p = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return nil
+}
+
+// FreePort is FillFreePorts for one port.
+func FreePort() (int, error) {
+	var port int
+	err := FillFreePorts(&port)
+	return port, err
 }

@@ -62,3 +62,26 @@ func TestRepoRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FillFreePorts gives distinct ports, and leaves the ports already set alone.
+func TestFillFreePortsDistinct(t *testing.T) {
+	ports := make([]int, 64)
+	ports[7] = 1
+	ptrs := make([]*int, len(ports))
+	for i := range ports {
+		ptrs[i] = &ports[i]
+	}
+	if err := FillFreePorts(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for i, p := range ports {
+		if i == 7 && p != 1 {
+			t.Fatalf("a set port changed to %d", p)
+		}
+		if p == 0 || seen[p] {
+			t.Fatalf("port %d: %d is zero or repeated", i, p)
+		}
+		seen[p] = true
+	}
+}
