@@ -77,11 +77,12 @@ monitoring-test: ## promtool check and unit tests of contrib/monitoring/ampd-ale
 	cd contrib/monitoring && promtool check rules ampd-alerts.yml && promtool test rules ampd-alerts_test.yml
 
 # The Debian package (cmd/mkdeb, packaging/). Its test installs and removes it on this machine
+# and in the Debian 13 root (scripts/install-trixie.sh, made when missing)
 # as root; it is part of make unit and runs alone with make deb-test.
 .PHONY: deb deb-test
 deb: ## build bin/ampd_VERSION_amd64.deb (static binary; nfpm through cmd/mkdeb)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/deb/ampd ./cmd/ampd
 	$(GO) run ./cmd/mkdeb -binary bin/deb/ampd -version $(VERSION) -out bin
 
-deb-test: ## build the package, dpkg -i it here, systemd-analyze verify, run its unit against a sandbox Prosody, dpkg -r/-P (root)
-	$(GO) test -count=1 -v -run TestDebianPackage ./cmd/mkdeb
+deb-test: ## build the package, dpkg -i it here, systemd-analyze verify, run its unit against a sandbox Prosody, dpkg -r/-P; then dpkg -i/-r/-P in the Debian 13 root (root)
+	$(GO) test -count=1 -timeout 20m -v -run TestDebianPackage ./cmd/mkdeb

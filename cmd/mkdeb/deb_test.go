@@ -34,8 +34,10 @@ const (
 // TestDebianPackage builds the package, installs it on this machine with dpkg -i, checks the
 // unit with systemd-analyze, runs the unit's command lines as its user against a sandbox
 // Prosody (ExecStartPre, ExecStart, ExecReload, then SIGTERM as systemctl stop sends it), and
-// removes (dpkg -r) and purges (dpkg -P) it, checking what each keeps. It needs root and
-// Debian's dpkg; it installs systemd-analyze and Prosody when they are missing. It cleans up
+// removes (dpkg -r) and purges (dpkg -P) it, checking what each keeps; then it does the same
+// with the same file in the Debian 13 root of the test matrix (testInTrixie). It needs root
+// and Debian's dpkg; it installs systemd-analyze, Prosody and the Debian 13 root when they
+// are missing. It cleans up
 // after itself (and after an earlier run that died), so it can run again.
 func TestDebianPackage(t *testing.T) {
 	if testing.Short() {
@@ -47,7 +49,7 @@ func TestDebianPackage(t *testing.T) {
 	if _, err := exec.LookPath("dpkg"); err != nil {
 		t.Fatal("dpkg not found: this test needs a Debian system")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	lockMachine(t)
 	ensureTools(t, ctx)
@@ -112,6 +114,9 @@ func TestDebianPackage(t *testing.T) {
 	if left := unitLinks("/etc/systemd/system", "/var/lib/systemd"); len(left) > 0 {
 		t.Errorf("after dpkg -P: systemd links or deb-systemd-helper state left: %v", left)
 	}
+
+	// The same file in the Debian 13 root of the test matrix, under the same lock.
+	t.Run("Debian13Root", func(t *testing.T) { testInTrixie(t, ctx, deb) })
 }
 
 // unitLinks lists what enables, masks or records (deb-systemd-helper's state) the ampd unit
@@ -214,9 +219,18 @@ func lookupUser() *user.User {
 // dpkg runs dpkg with args, waiting while another package manager holds dpkg's lock.
 func dpkg(t *testing.T, args ...string) {
 	t.Helper()
+	retryLocked(t, "dpkg "+strings.Join(args, " "), func() ([]byte, error) {
+		return exec.Command("dpkg", args...).CombinedOutput()
+	})
+}
+
+// retryLocked runs a dpkg command line (what names it), again while another package manager
+// holds dpkg's lock, and fails the test on any other error.
+func retryLocked(t *testing.T, what string, run func() ([]byte, error)) {
+	t.Helper()
 	deadline := time.Now().Add(lockRetry)
 	for {
-		out, err := exec.Command("dpkg", args...).CombinedOutput()
+		out, err := run()
 		if err == nil {
 			return
 		}
@@ -224,7 +238,7 @@ func dpkg(t *testing.T, args ...string) {
 			time.Sleep(2 * time.Second)
 			continue
 		}
-		t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("%s: %v\n%s", what, err, out)
 	}
 }
 
