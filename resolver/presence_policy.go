@@ -10,7 +10,8 @@ const (
 	// PresenceRoster: the recipient's roster must give the sender a from or both
 	// subscription; the resolver asks for the roster (NeedRoster).
 	PresenceRoster PresencePolicy = iota
-	// PresenceSameDomain: senders of the served hosts are trusted, everybody else refused.
+	// PresenceSameDomain: senders of the served hosts are trusted; others as under
+	// PresenceRoster.
 	PresenceSameDomain
 	// PresenceOff: every sender is trusted.
 	PresenceOff
@@ -70,9 +71,6 @@ func (p *Policy) authorise(req *Request, roster RosterAnswer) (ok, known bool) {
 	}
 	if !needsAuthorisation(req.Input) {
 		return true, true // the answer cannot change the decision
-	}
-	if p.Presence == PresenceSameDomain {
-		return false, true
 	}
 	return roster.Allows, roster.Known
 }

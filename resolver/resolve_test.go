@@ -57,10 +57,12 @@ func TestResolve(t *testing.T) {
 			req:     resolveRequest(RecipientLocal, "juliet@capulet.lit", notifyStored),
 			policy:  Policy{Features: DefaultFeatures(), Presence: PresenceSameDomain, LocalHosts: []string{"montague.lit"}},
 			verdict: Deliver, reply: "status='notify'", kind: "notify"},
-		// As before the refactor. docs/CONFIGURATION.md says same-domain trusts local senders
-		// "in addition" to the roster, which would ask for the roster here instead.
-		{name: "same-domain refuses other senders without asking",
-			req:     resolveRequest(RecipientLocal, "juliet@capulet.lit", notifyStored),
+		{name: "same-domain asks the roster for other senders (roster in addition)",
+			req:    resolveRequest(RecipientLocal, "juliet@capulet.lit", notifyStored),
+			policy: Policy{Features: DefaultFeatures(), Presence: PresenceSameDomain, LocalHosts: []string{"capulet.lit"}},
+			need:   NeedRoster},
+		{name: "same-domain with a refusing roster: invalid-rules",
+			req: resolveRequest(RecipientLocal, "juliet@capulet.lit", notifyStored), ans: refuses,
 			policy:  Policy{Features: DefaultFeatures(), Presence: PresenceSameDomain, LocalHosts: []string{"capulet.lit"}},
 			verdict: Discard, reply: "invalid-rules", kind: "validation"},
 		{name: "off trusts everybody",
