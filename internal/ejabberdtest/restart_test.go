@@ -1,9 +1,11 @@
 package ejabberdtest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
@@ -28,6 +30,10 @@ func TestDownGraceKeepsThenBounces(t *testing.T) {
 	}
 
 	stub.close()
+	// ejabberd notices the closed connection asynchronously: a request sent before it has is
+	// diverted into the void and waits for pending_timeout (or ampd's return). Wait until
+	// the host stops advertising AMP, which it does once it knows.
+	waitNotAdvertised(t, s, alice)
 	if err := alice.SendRaw(ampMessage("bob@"+s.Host, "late1")); err != nil {
 		t.Fatal(err)
 	}
@@ -85,4 +91,24 @@ func TestReinjectKeySurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectAck(t, stub, s, "k-new")
+}
+
+// waitNotAdvertised waits until the host's disco#info no longer lists AMP: the module knows
+// that ampd is away.
+func waitNotAdvertised(t *testing.T, s *Server, c *c2stest.Client) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for {
+		res, err := c.IQ(ctxFor(t), `<iq type='get' to='`+s.Host+`'><query xmlns='`+nsDiscoInfo+`'/></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(res.Raw), nsAMP) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the host still advertises AMP after %v without ampd", testTimeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
