@@ -4,8 +4,11 @@ BIN      := bin/ampd
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 SERVER   ?= prosody
+# The test matrix (internal/serverkind): Prosody 0.12 and ejabberd 23.01 from the host's
+# packages, Prosody 13 and ejabberd 24.12 in a Debian 13 root (scripts/install-trixie.sh).
+SERVERS  := prosody prosody13 ejabberd ejabberd24
 
-.PHONY: help build run run-smoke bench-smoke test install-servers unit integration fuzz bench lint clean
+.PHONY: help build run run-smoke smoke-all bench-smoke test install-servers unit modules-matrix integration fuzz bench lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -13,28 +16,35 @@ help: ## list targets
 build: ## build bin/ampd
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ampd
 
-run: build ## install (if missing) and start a sandbox XMPP server on loopback with ampd in front
+run: build ## install (if missing) and start a sandbox XMPP server on loopback with ampd in front (SERVER=prosody, prosody13, ejabberd or ejabberd24)
 	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN)
 
-run-smoke: build ## start the sandbox, check one AMP notify end to end, stop (SERVER=ejabberd too)
+run-smoke: build ## start the sandbox, check one AMP notify end to end, stop (same SERVER names)
 	$(GO) run ./internal/sandbox -server $(SERVER) -ampd $(BIN) -smoke
 
-test: install-servers lint unit integration run-smoke bench-smoke ## every test: vet, gofmt, unit (race), real Prosody and ejabberd end to end, smoke runs
+smoke-all: build ## run-smoke against every server of the matrix
+	set -e; for s in $(SERVERS); do $(GO) run ./internal/sandbox -server $$s -ampd $(BIN) -smoke; done
+
+test: install-servers lint unit modules-matrix integration smoke-all bench-smoke ## every test: vet, gofmt, unit (race), the four servers end to end, smoke runs
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-install-servers: ## install Prosody and ejabberd from Debian packages when missing
+install-servers: ## install Prosody and ejabberd from Debian packages when missing, and the Debian 13 root with their newer versions
 	bash scripts/install-prosody.sh
 	bash scripts/install-ejabberd.sh
+	bash scripts/install-trixie.sh
 
 unit: ## unit tests with the race detector (the module tests in internal/ start real servers)
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v /integration)
 
-integration: install-servers ## the end-to-end suite, once against Prosody and once against ejabberd
-	AMPD_TEST_SERVER=prosody $(GO) test -count=1 -timeout 20m ./integration/...
-	AMPD_TEST_SERVER=ejabberd $(GO) test -count=1 -timeout 20m ./integration/...
+modules-matrix: install-servers ## the module tests (internal/prosodytest, internal/ejabberdtest) against Prosody 13 and ejabberd 24.12; `make unit` runs them against the host's versions
+	AMPD_TEST_SERVER=prosody13 $(GO) test -race -count=1 -timeout 20m ./internal/prosodytest
+	AMPD_TEST_SERVER=ejabberd24 $(GO) test -race -count=1 -timeout 20m ./internal/ejabberdtest
+
+integration: install-servers ## the end-to-end suite against each server of the matrix in turn
+	set -e; for s in $(SERVERS); do echo "== integration: $$s"; AMPD_TEST_SERVER=$$s $(GO) test -count=1 -timeout 20m ./integration/...; done
 
 fuzz: ## a short run of every fuzz target (FUZZTIME=10s each)
 	bash scripts/fuzz.sh $${FUZZTIME:-10s}
@@ -47,12 +57,12 @@ bench: ## Go benchmarks and a short isolated ampbench (numbers go to docs/PERFOR
 	$(GO) test -run XXX -bench 'Expiry100k|Recovery' -benchtime 1x ./held
 	$(GO) run ./cmd/ampbench -mode isolated -duration 5s
 
-bench-smoke: ## ampbench isolated (~3 s), end to end on Prosody (~5 s per run) and on ejabberd (~2 s per run, under a minute with its start); fails on errors, never on timing
+bench-smoke: install-servers ## ampbench isolated (~3 s), end to end on each Prosody (~5 s per run) and each ejabberd (~2 s per run, under a minute with its start); fails on errors, never on timing
 	$(GO) run ./cmd/ampbench -mode isolated -duration 3s
-	bash scripts/install-prosody.sh
-	$(GO) run ./cmd/ampbench -mode e2e -duration 5s
-	bash scripts/install-ejabberd.sh
+	$(GO) run ./cmd/ampbench -mode e2e -server prosody -duration 5s
+	$(GO) run ./cmd/ampbench -mode e2e -server prosody13 -duration 5s
 	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd -duration 2s
+	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd24 -duration 2s
 
 clean:
 	rm -rf bin .sandbox

@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
 
 var (
@@ -54,7 +54,7 @@ func ampdBinary(t *testing.T) string {
 // process is an ampd started from the binary with a configuration file.
 type process struct {
 	t       *testing.T
-	cmd     *exec.Cmd
+	amp     *testserver.Ampd
 	http    string
 	cfgPath string
 	logPath string
@@ -69,79 +69,46 @@ func (e *env) writeConfig(dir string) (path, httpAddr string) {
 	}
 	httpAddr = ln.Addr().String()
 	ln.Close()
-	c := e.cfg
-	toml := fmt.Sprintf(`[component]
-address = %q
-domain = %q
-secret = %q
-reconnect_min = "100ms"
-reconnect_max = "1s"
-
-[server]
-hosts = [%q]
-
-[store]
-path = %q
-
-[http]
-listen = %q
-
-[log]
-level = "debug"
-`, c.Component.Address, c.Component.Domain, c.Component.Secret, c.Server.Hosts[0], c.Store.Path, httpAddr)
-	path = filepath.Join(dir, "ampd.toml")
-	must(e.t, os.WriteFile(path, []byte(toml), 0o600))
+	c := *e.cfg
+	c.Component.ReconnectMin = 100 * time.Millisecond
+	c.Component.ReconnectMax = time.Second
+	c.HTTP.Listen = httpAddr
+	c.Log.Level = "debug"
+	path, err = testserver.WriteAmpdConfig(dir, "Written by the integration suite (binary_test.go).", &c)
+	must(e.t, err)
 	return path, httpAddr
 }
 
 func (e *env) startBinary(cfgPath, httpAddr, logPath string) *process {
 	e.t.Helper()
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	must(e.t, err)
-	defer logf.Close()
 	p := &process{t: e.t, http: httpAddr, cfgPath: cfgPath, logPath: logPath}
-	p.cmd = exec.Command(ampdBinary(e.t), "run", "--config", cfgPath)
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	must(e.t, p.cmd.Start())
+	amp, err := testserver.StartAmpd(ampdBinary(e.t), cfgPath, logPath, nil, "")
+	must(e.t, err)
+	p.amp = amp
 	e.t.Cleanup(p.stop)
-	e.eventually("ampd binary ready", func() error {
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("readyz: %s", resp.Status)
-		}
-		return nil
-	})
+	ctx, cancel := ctxWait()
+	defer cancel()
+	must(e.t, amp.WaitReady(ctx, httpAddr))
 	return p
 }
 
 // kill9 ends the process at once, as a crash would.
 func (p *process) kill9() {
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.amp == nil {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	p.cmd.Wait()
-	p.cmd = nil
+	p.amp.Kill9()
+	p.amp = nil
 }
 
 func (p *process) stop() {
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.amp == nil {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
+	if err := p.amp.Stop(); err != nil {
+		p.t.Error(err)
 	}
-	p.cmd = nil
+	p.amp = nil
 	if p.t.Failed() {
 		if b, err := os.ReadFile(p.logPath); err == nil {
 			lines := strings.Split(string(b), "\n")

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,23 +46,29 @@ type federation struct {
 
 func startFederation(t *testing.T, editLocal func(*config.Config)) *federation {
 	t.Helper()
+	return startFederationWith(t, editLocal, false)
+}
+
+// startFederationWith is startFederation, with bidirectional s2s on every server when bidi.
+func startFederationWith(t *testing.T, editLocal func(*config.Config), bidi bool) *federation {
+	t.Helper()
 	requireFederation(t)
 	localPort, remotePort, plainPort := freePort(t), freePort(t), freePort(t)
 	backHome := map[string]int{"localhost": localPort, "amp.localhost": localPort}
 	f := &federation{}
 	f.local = newEnv(t, envOptions{
-		server: serverOptions{S2SPort: localPort, S2SPins: map[string]int{
+		server: serverOptions{S2SPort: localPort, S2SBidi: bidi, S2SPins: map[string]int{
 			"remote.test": remotePort, "amp.remote.test": remotePort, "plain.test": plainPort, "amp.plain.test": plainPort,
 		}},
 		edit: editLocal,
 	})
 	f.remote = newEnv(t, envOptions{
-		server: serverOptions{Host: "remote.test", S2SPort: remotePort, S2SPins: backHome},
+		server: serverOptions{Host: "remote.test", S2SPort: remotePort, S2SBidi: bidi, S2SPins: backHome},
 		// Its users are strangers to ours: let the remote edge evaluate their rules anyway.
 		edit: func(c *config.Config) { c.Privacy.PresencePolicy = config.PolicyOff },
 	})
 	f.plain = newEnv(t, envOptions{
-		server:   serverOptions{Host: "plain.test", WithoutAmpd: true, S2SPort: plainPort, S2SPins: backHome},
+		server:   serverOptions{Host: "plain.test", WithoutAmpd: true, S2SPort: plainPort, S2SBidi: bidi, S2SPins: backHome},
 		external: true,
 	})
 	return f
@@ -260,4 +268,52 @@ func TestGatewayComponent(t *testing.T) {
 	if n := testutil.ToFloat64(e.ampd.metrics.RemoteChecks.WithLabelValues("unsupported")); n != 1 {
 		t.Errorf("remote checks{unsupported} = %v, want 1 (the gateway's disco#info, without AMP)", n)
 	}
+}
+
+// remote → local over a bidirectional s2s connection (XEP-0288; Prosody loads mod_s2s_bidi by
+// itself): once a local user has written to the remote server, that server sends back over
+// the connection ours opened, so its stanzas arrive on our *outgoing* session. An AMP request
+// arriving that way is processed exactly like one over an incoming connection.
+func TestFederationBidi(t *testing.T) {
+	f := startFederationWith(t, func(c *config.Config) { c.Privacy.PresencePolicy = config.PolicyOff }, true)
+	local := f.local
+	bob := local.jid(local.user("bob")) // never online: stored
+	aliceU := local.user("alice")
+	alice := local.client(aliceU, "desk", prio(0))
+	romeoU := f.remote.user("romeo")
+	romeo := f.remote.client(romeoU, "balcony", prio(0))
+
+	// Our server opens the connection to remote.test, and asks for it to be bidirectional.
+	must(t, alice.SendRaw(`<message to='`+romeo.JID+`' id='b0' type='chat'><body>hello</body></message>`))
+	ctx, cancel := ctxWait()
+	defer cancel()
+	if _, err := romeo.Expect(ctx, c2stest.All(c2stest.Named("message"), c2stest.WithID("b0"))); err != nil {
+		t.Fatalf("the plain message to remote.test: %v", err)
+	}
+	log, err := os.ReadFile(local.srv.LogPath)
+	must(t, err)
+	if !strings.Contains(string(log), "bidirectional") {
+		t.Fatalf("%s did not negotiate a bidirectional s2s stream to remote.test (no 'bidirectional' in its log, %d bytes at %s)", serverKind(), len(log), local.srv.LogPath)
+	}
+
+	alert := rule("alert", "deliver", "stored")
+	must(t, romeo.SendRaw(ampMessage(bob, "b1", "chat", alert)))
+	expectStanza(t, romeo, replyTo("b1"), overS2S(reply(local, romeo.JID, bob, "b1", "alert", alert)))
+	// The request came in on the connection our server opened.
+	log, err = os.ReadFile(local.srv.LogPath)
+	must(t, err)
+	if !regexp.MustCompile(`Received\[s2sout\]: <message[^\n]*id='b1'`).Match(log) {
+		t.Errorf("the request did not arrive on %s's outgoing s2s session: the test did not exercise bidi\n%s", serverKind(), linesWith(log, "b1"))
+	}
+}
+
+// linesWith returns the lines of log that contain s, for failure messages.
+func linesWith(log []byte, s string) string {
+	var out []string
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

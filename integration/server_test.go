@@ -9,20 +9,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
-	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
+	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
 
-// serverKind is the XMPP server the suite runs against: AMPD_TEST_SERVER=prosody (default) or
-// ejabberd. The same tests run unchanged against both.
-func serverKind() string {
-	if k := os.Getenv("AMPD_TEST_SERVER"); k != "" {
-		return k
-	}
-	return "prosody"
-}
+// kind is the XMPP server the suite runs against: AMPD_TEST_SERVER names one of
+// serverkind.All (default prosody, the host's Prosody 0.12). The same tests run unchanged
+// against every one. An unknown name fails TestMain.
+var kind, kindErr = serverkind.FromEnv()
 
-// serverOptions are the sandbox options the suite uses, for either server.
+// serverKind names the server in messages.
+func serverKind() string { return kind.Name }
+
+// serverOptions are the sandbox options the suite uses, for any server.
 type serverOptions struct {
 	WithoutOffline bool
 	// Host is the virtual host (default "localhost"); WithoutAmpd leaves the server module out.
@@ -33,6 +32,11 @@ type serverOptions struct {
 	// that two sandboxes federate on loopback only. Prosody only (see pinsS2S).
 	S2SPort int
 	S2SPins map[string]int
+	// S2SBidi loads mod_s2s_bidi (XEP-0288; Debian's configuration leaves it commented out), so
+	// that pinned s2s connections are bidirectional, and authenticates s2s with certificates
+	// (TLS, SASL EXTERNAL) instead of dialback: dialback's check opens a connection back to the
+	// sender, which would then carry the other direction. Prosody only.
+	S2SBidi bool
 	// ExtraComponents adds external components to the host (domain → secret). Prosody only.
 	ExtraComponents map[string]string
 }
@@ -41,81 +45,61 @@ type serverOptions struct {
 // ExtraComponents. The ejabberd sandbox resolves s2s peers with getaddrinfo and has one
 // global outgoing s2s port, so it cannot federate several named sandboxes (with their
 // component domains) on loopback.
-func pinsS2S() bool { return serverKind() == "prosody" }
+func pinsS2S() bool { return kind.Family == serverkind.Prosody }
 
 // prosodyTestdata is where internal/prosodytest keeps its test-only Prosody modules
 // (mod_s2s_pin).
 const prosodyTestdata = "../internal/prosodytest/testdata"
 
-// xmppServer is a running sandbox server of either kind.
-type xmppServer struct {
-	Host, C2SAddr, ComponentAddr, ComponentDomain, Secret string
-
-	register func(user, pass string) error
-	restart  func(ctx context.Context) error
-	stop     func() error
-	logTail  func(n int) string
-}
-
-func (s *xmppServer) Register(user, pass string) error  { return s.register(user, pass) }
-func (s *xmppServer) Restart(ctx context.Context) error { return s.restart(ctx) }
-func (s *xmppServer) Stop() error                       { return s.stop() }
-func (s *xmppServer) LogTail(n int) string              { return s.logTail(n) }
+// xmppServer is a running sandbox server of any kind.
+type xmppServer = testserver.Server
 
 func ensureServerInstalled(ctx context.Context) error {
-	switch serverKind() {
-	case "prosody":
-		if prosodytest.Installed() {
-			return nil
-		}
-		return prosodytest.EnsureInstalled(ctx, os.Stderr)
-	case "ejabberd":
-		if ejabberdtest.Installed() {
-			return nil
-		}
-		return ejabberdtest.EnsureInstalled(ctx, os.Stderr)
+	if kindErr != nil {
+		return kindErr
 	}
-	return fmt.Errorf("AMPD_TEST_SERVER=%q: want prosody or ejabberd", serverKind())
+	if testserver.Installed(kind) {
+		return nil
+	}
+	return testserver.EnsureInstalled(ctx, kind, os.Stderr)
 }
 
 func startServer(ctx context.Context, dir string, o serverOptions) (*xmppServer, error) {
-	if serverKind() == "ejabberd" {
+	so := testserver.Options{Dir: dir, WithoutOffline: o.WithoutOffline, Host: o.Host, WithoutAmpd: o.WithoutAmpd, S2SPort: o.S2SPort}
+	if !pinsS2S() {
 		if len(o.S2SPins) > 0 || len(o.ExtraComponents) > 0 {
 			return nil, errors.New("integration: the ejabberd sandbox cannot pin s2s or add components")
 		}
-		s, err := ejabberdtest.Start(ctx, ejabberdtest.Options{Dir: dir, WithoutOffline: o.WithoutOffline,
-			Host: o.Host, WithoutAmpd: o.WithoutAmpd, S2SPort: o.S2SPort})
-		if err != nil {
-			return nil, err
-		}
-		return &xmppServer{Host: s.Host, C2SAddr: s.C2SAddr, ComponentAddr: s.ComponentAddr, ComponentDomain: s.ComponentDomain, Secret: s.Secret,
-			register: s.Register, restart: s.Restart, stop: s.Stop, logTail: s.LogTail}, nil
+		return testserver.Start(ctx, kind, so)
 	}
-	po := prosodytest.Options{Dir: dir, WithoutOffline: o.WithoutOffline, Host: o.Host, WithoutAmpd: o.WithoutAmpd, S2SPort: o.S2SPort}
 	if len(o.S2SPins) > 0 {
 		testdata, err := filepath.Abs(prosodyTestdata)
 		if err != nil {
 			return nil, err
 		}
-		po.ExtraPluginPaths = []string{testdata}
+		so.ProsodyPluginPaths = []string{testdata}
 		var pins []string
 		for domain, port := range o.S2SPins {
 			pins = append(pins, fmt.Sprintf("[%q] = %d", domain, port))
 		}
-		po.ExtraGlobalConfig = "s2s_pin = { " + strings.Join(pins, ", ") + " }\n" +
-			`modules_enabled = { "roster", "saslauth", "dialback", "disco", "ping", "s2s_pin" }`
+		modules := `"roster", "saslauth", "dialback", "disco", "ping", "s2s_pin"`
+		tls := ""
+		if o.S2SBidi {
+			modules = `"roster", "saslauth", "tls", "disco", "ping", "s2s_pin", "s2s_bidi"`
+			var err error
+			if tls, err = writeS2SCerts(dir); err != nil {
+				return nil, err
+			}
+		}
+		so.ProsodyGlobalConfig = "s2s_pin = { " + strings.Join(pins, ", ") + " }\n" +
+			"modules_enabled = { " + modules + " }\n" + tls
 	}
 	for domain, secret := range o.ExtraComponents {
 		// The host section is last but for ampd's component: a Component line here starts a
 		// section of its own, ended by the next one.
-		po.ExtraHostConfig += fmt.Sprintf("\nComponent %q\n\tcomponent_secret = %q\n", domain, secret)
+		so.ProsodyHostConfig += fmt.Sprintf("\nComponent %q\n\tcomponent_secret = %q\n", domain, secret)
 	}
-	s, err := prosodytest.Start(ctx, po)
-	if err != nil {
-		return nil, err
-	}
-	return &xmppServer{Host: s.Host, C2SAddr: s.C2SAddr, ComponentAddr: s.ComponentAddr, ComponentDomain: s.ComponentDomain, Secret: s.Secret,
-		register: s.Register, restart: s.Restart, stop: s.Stop, logTail: s.LogTail}, nil
+	return testserver.Start(ctx, kind, so)
 }
 
 // startTimeout bounds a sandbox start (ejabberd compiles the module and boots an Erlang VM).

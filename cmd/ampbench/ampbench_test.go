@@ -182,7 +182,7 @@ func TestE2ERunsHaveNoErrors(t *testing.T) {
 	for _, kind := range e2eServerKinds {
 		t.Run(kind, func(t *testing.T) {
 			if !installedE2EServer(kind) {
-				t.Skipf("%s is not installed (scripts/install-%s.sh)", kind, kind)
+				t.Skipf("%s is not installed (make install-servers)", kind)
 			}
 			var log strings.Builder
 			rows, err := runE2E(context.Background(), e2eOptions{

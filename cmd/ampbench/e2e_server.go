@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
-	"github.com/ampd-xmpp/ampd/internal/prosodytest"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
+	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
 
 // e2eServer is the sandbox XMPP server an e2e run measures, whichever kind it is: the e2e mode
@@ -38,34 +37,40 @@ type e2eServerOptions struct {
 	maxPending int
 }
 
-// e2eServerKinds are the values of -server.
-var e2eServerKinds = []string{"prosody", "ejabberd"}
+// e2eServerKinds are the values of -server: every server of the test matrix.
+var e2eServerKinds = serverkind.Names()
 
 // startE2EServer starts a sandbox of kind with its server module loaded and the accounts of o
 // created, or says why it cannot. It installs nothing: a missing server is an error.
-func startE2EServer(ctx context.Context, kind string, o e2eServerOptions, log io.Writer) (*e2eServer, error) {
-	switch kind {
-	case "prosody":
-		return startProsody(ctx, o)
-	case "ejabberd":
-		return startEjabberd(ctx, o, log)
-	}
-	return nil, fmt.Errorf("ampbench: -server %q: want one of %v", kind, e2eServerKinds)
-}
-
-func startProsody(ctx context.Context, o e2eServerOptions) (*e2eServer, error) {
-	if !prosodytest.Installed() {
-		return nil, errors.New("ampbench: Prosody is not installed (run scripts/install-prosody.sh)")
-	}
-	srv, err := prosodytest.Start(ctx, prosodytest.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending})
+func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io.Writer) (*e2eServer, error) {
+	k, err := serverkind.Lookup(name)
 	if err != nil {
-		return nil, fmt.Errorf("ampbench: starting Prosody: %w", err)
+		return nil, fmt.Errorf("ampbench: -server: %w", err)
 	}
-	return &e2eServer{
-		kind: "prosody", host: srv.Host, c2sAddr: srv.C2SAddr,
+	if !testserver.Installed(k) {
+		return nil, fmt.Errorf("ampbench: %s is not installed (run %s)", k.Title, testserver.InstallScript(k))
+	}
+	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending}
+	if k.Family == serverkind.Ejabberd {
+		so.ErlOptions = erlNoBusyWait
+		fmt.Fprintf(log, "starting %s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title)
+	}
+	srv, err := testserver.Start(ctx, k, so)
+	if err != nil {
+		return nil, fmt.Errorf("ampbench: %w", err)
+	}
+	e := &e2eServer{
+		kind: k.Name, host: srv.Host, c2sAddr: srv.C2SAddr,
 		componentAddr: srv.ComponentAddr, componentDomain: srv.ComponentDomain, secret: srv.Secret,
 		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail,
-	}, nil
+	}
+	if k.Family == serverkind.Ejabberd {
+		// The node writes its own process id (the beam.smp VM, where all of ejabberd's work
+		// runs) to its pid file, which is what PID reads; the ejabberdctl, su and shell
+		// processes above it only wait.
+		e.clearOffline = srv.ClearOffline
+	}
+	return e, nil
 }
 
 // erlNoBusyWait stops the Erlang VM's idle schedulers from spinning before they sleep (by
@@ -76,33 +81,8 @@ func startProsody(ctx context.Context, o e2eServerOptions) (*e2eServer, error) {
 // such thing.
 const erlNoBusyWait = "+sbwt none +sbwtdcpu none +sbwtdio none"
 
-// startEjabberd starts ejabberd 23.01 with mod_ampd and mod_offline. The node writes its own
-// process id (the beam.smp VM, where all of ejabberd's work runs) to its pid file, which is
-// what ejabberdtest's PID reads; the ejabberdctl, su and shell processes above it only wait.
-func startEjabberd(ctx context.Context, o e2eServerOptions, log io.Writer) (*e2eServer, error) {
-	if !ejabberdtest.Installed() {
-		return nil, errors.New("ampbench: ejabberd is not installed (run scripts/install-ejabberd.sh)")
-	}
-	fmt.Fprintln(log, "starting ejabberd (an Erlang VM: 10-30 s, and one ejabberdctl per account)")
-	srv, err := ejabberdtest.Start(ctx, ejabberdtest.Options{Dir: o.dir, Users: o.users, LogLevel: "error",
-		MaxPending: o.maxPending, ErlOptions: erlNoBusyWait})
-	if err != nil {
-		return nil, fmt.Errorf("ampbench: starting ejabberd: %w", err)
-	}
-	return &e2eServer{
-		kind: "ejabberd", host: srv.Host, c2sAddr: srv.C2SAddr,
-		componentAddr: srv.ComponentAddr, componentDomain: srv.ComponentDomain, secret: srv.Secret,
-		pid: srv.PID, stop: srv.Stop, logTail: srv.LogTail, clearOffline: srv.DeleteOfflineMessages,
-	}, nil
-}
-
-// installedE2EServer reports whether the server of kind is installed.
-func installedE2EServer(kind string) bool {
-	switch kind {
-	case "prosody":
-		return prosodytest.Installed()
-	case "ejabberd":
-		return ejabberdtest.Installed()
-	}
-	return false
+// installedE2EServer reports whether the server called name is installed.
+func installedE2EServer(name string) bool {
+	k, err := serverkind.Lookup(name)
+	return err == nil && testserver.Installed(k)
 }

@@ -77,7 +77,7 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	cfg.HTTP.Listen = ""
 	var d *daemon.Daemon // nil when ampd runs as its own process
 	if o.ampdBin != "" {
-		stop, err := startAmpdProcess(ctx, o.ampdBin, dir, cfg)
+		stop, err := startAmpdProcess(o.ampdBin, dir, cfg)
 		if err != nil {
 			return result{}, err
 		}

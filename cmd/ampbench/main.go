@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -35,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "isolated: write a CPU profile of the measured run to this file")
 	traceFile := fs.String("trace", "", "isolated: write an execution trace of the measured run to this file (keep -duration short)")
 	ampdBin := fs.String("ampd-bin", "", "isolated: run this ampd binary (make build: bin/ampd) as its own process instead of in-process")
-	server := fs.String("server", "prosody", "e2e: the sandbox server, prosody or ejabberd")
+	server := fs.String("server", "prosody", "e2e: the sandbox server: "+strings.Join(e2eServerKinds, ", "))
 	senders := fs.Int("senders", 8, "e2e: sending clients (as many online recipients)")
 	offline := fs.Int("offline", 4, "e2e: offline recipients")
 	offlineEvery := fs.Int("offline-every", 10, "e2e: every n-th message goes to an offline recipient (0: none)")

@@ -254,12 +254,20 @@ local function clean_client_ns(node)
 	end
 end
 
+-- remote_session reports whether origin is a server-to-server session that
+-- stanzas from the remote server arrive on: an incoming one, or an outgoing one
+-- made bidirectional (XEP-0288, mod_s2s_bidi marks it 'incoming'), where the
+-- remote server sends back over the connection this server opened.
+local function remote_session(origin)
+	return origin.type == "s2sin" or (origin.type == "s2sout" and origin.incoming == true);
+end
+
 local function live_origin(origin)
 	if origin.destroyed then return nil; end
 	if origin.type == "c2s" and full_sessions[origin.full_jid] == origin then
 		return origin;
 	end
-	if origin.type == "s2sin" then
+	if remote_session(origin) then
 		return origin;
 	end
 	return nil;
@@ -352,7 +360,7 @@ local function origin_kind_of(origin, hook_kind)
 		if origin.full_jid then return "c2s"; end
 		return nil;
 	end
-	if origin.type == "s2sin" then return "s2s"; end
+	if remote_session(origin) then return "s2s"; end
 	return nil;
 end
 

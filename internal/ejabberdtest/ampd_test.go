@@ -460,6 +460,7 @@ func TestModuleInstall(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("component did not reconnect after the restart")
 	}
+	stub.awaitGrant(t)
 	stub.announce(t, s, announced)
 	alice = client(t, s, "alice", "pw", "phone")
 	if err := alice.SendRaw(ampMessage("alice@"+s.Host, "installed2")); err != nil {

@@ -10,13 +10,23 @@ import (
 	"path/filepath"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 )
 
-// Installed reports whether ejabberdctl and erlc are present.
-func Installed() bool {
+// Installed reports whether ejabberdctl and erlc are present on the host.
+func Installed() bool { return InstalledIn("") }
+
+// InstalledIn reports whether ejabberdctl and erlc are present in root ("" for the host).
+func InstalledIn(root string) bool {
 	for _, tool := range []string{"ejabberdctl", "erlc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return false
+		if root == "" {
+			if _, err := exec.LookPath(tool); err != nil {
+				return false
+			}
+		} else if _, err := os.Stat(filepath.Join(root, "usr/sbin", tool)); err != nil {
+			if _, err := os.Stat(filepath.Join(root, "usr/bin", tool)); err != nil {
+				return false
+			}
 		}
 	}
 	return true
@@ -43,24 +53,24 @@ func EnsureInstalled(ctx context.Context, log io.Writer) error {
 // compileModule compiles mod_ampd.erl from moduleDir into ebin with the
 // include files of the installed ejabberd and p1_xmpp (the Debian package
 // names the xmpp application p1_xmpp, so -include_lib("xmpp/…") would fail).
-func compileModule(ctx context.Context, moduleDir, ebin string) error {
+func compileModule(ctx context.Context, root, moduleDir, ebin string) error {
 	args := []string{"-o", ebin}
 	for _, pattern := range []string{
 		"/usr/lib/*/ejabberd-*/include",
 		"/usr/lib/erlang/lib/p1_xmpp-*/include",
 	} {
-		dirs, _ := filepath.Glob(pattern)
+		dirs := serverkind.InRoot(root, pattern)
 		if len(dirs) == 0 {
 			return fmt.Errorf("ejabberdtest: no include directory matches %s", pattern)
 		}
 		args = append(args, "-I", dirs[len(dirs)-1])
 	}
-	if dirs, _ := filepath.Glob("/usr/lib/*/ejabberd-*/ebin"); len(dirs) > 0 {
+	if dirs := serverkind.InRoot(root, "/usr/lib/*/ejabberd-*/ebin"); len(dirs) > 0 {
 		// For the gen_mod behaviour check only.
 		args = append(args, "-pa", dirs[len(dirs)-1])
 	}
 	args = append(args, filepath.Join(moduleDir, "mod_ampd.erl"))
-	out, err := exec.CommandContext(ctx, "erlc", args...).CombinedOutput()
+	out, err := serverkind.Command(ctx, root, []string{moduleDir, ebin}, "erlc", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ejabberdtest: erlc mod_ampd.erl: %w\n%s", err, out)
 	}

@@ -84,6 +84,10 @@ type Options struct {
 	// configuration with sh, so quotes, '$', '`', '\' and newlines are
 	// refused.
 	ErlOptions string
+	// Root is the system whose ejabberd runs: "" for the host's, else a root directory such
+	// as serverkind.TrixieRoot() (ejabberd 24.12), where ejabberdctl, erlc and the node run
+	// with chroot and Dir and ModuleDir are bound at their own paths.
+	Root string
 }
 
 // withDefaults returns o with its zero fields filled in, ports excepted.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 )
 
 // stopTimeout bounds how long Stop waits for "ejabberdctl stop" and the
@@ -65,10 +66,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !Installed() {
+	if !InstalledIn(o.Root) {
+		if o.Root != "" {
+			return nil, fmt.Errorf("ejabberdtest: ejabberdctl or erlc is not installed in %s (see scripts/install-trixie.sh)", o.Root)
+		}
 		return nil, errors.New("ejabberdtest: ejabberdctl or erlc is not installed (see scripts/install-ejabberd.sh)")
 	}
-	own, err := sandboxOwner()
+	own, err := sandboxOwner(o.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -118,18 +122,46 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 // owner is the uid/gid the sandbox directory must belong to.
 type owner struct{ uid, gid int }
 
-// sandboxOwner returns the ejabberd user: the node runs as that user.
-func sandboxOwner() (owner, error) {
-	u, err := user.Lookup("ejabberd")
+// sandboxOwner returns the ejabberd user of root ("" for the host): the node runs as that
+// user.
+func sandboxOwner(root string) (owner, error) {
+	uid, gid, err := ejabberdUser(root)
 	if err != nil {
-		return owner{}, fmt.Errorf("ejabberdtest: no ejabberd user: %w", err)
+		return owner{}, err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	if euid := os.Geteuid(); euid != 0 && euid != uid {
 		return owner{}, errors.New("ejabberdtest: ejabberdctl runs only as root or as the ejabberd user")
 	}
 	return owner{uid: uid, gid: gid}, nil
+}
+
+// ejabberdUser looks the ejabberd user up on the host, or in root's /etc/passwd (its ids
+// differ from the host's).
+func ejabberdUser(root string) (uid, gid int, err error) {
+	if root == "" {
+		u, err := user.Lookup("ejabberd")
+		if err != nil {
+			return 0, 0, fmt.Errorf("ejabberdtest: no ejabberd user: %w", err)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		return uid, gid, nil
+	}
+	passwd, err := os.ReadFile(filepath.Join(root, "etc", "passwd"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("ejabberdtest: %w", err)
+	}
+	for _, line := range strings.Split(string(passwd), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 4 && f[0] == "ejabberd" {
+			uid, err1 := strconv.Atoi(f[2])
+			gid, err2 := strconv.Atoi(f[3])
+			if err1 == nil && err2 == nil {
+				return uid, gid, nil
+			}
+		}
+	}
+	return 0, 0, fmt.Errorf("ejabberdtest: no ejabberd user in %s/etc/passwd", root)
 }
 
 // prepare writes the sandbox directory and hands it to the ejabberd user.
@@ -146,7 +178,7 @@ func (s *Server) prepare(ctx context.Context, own owner) error {
 			return err
 		}
 	default:
-		if err := compileModule(ctx, s.opts.ModuleDir, filepath.Join(s.Dir, "ebin")); err != nil {
+		if err := compileModule(ctx, s.opts.Root, s.opts.ModuleDir, filepath.Join(s.Dir, "ebin")); err != nil {
 			return err
 		}
 	}
@@ -206,7 +238,7 @@ func (s *Server) ctl(ctx context.Context, args ...string) *exec.Cmd {
 		"--logs", filepath.Join(s.Dir, "logs"),
 		"--spool", filepath.Join(s.Dir, "spool"),
 	}
-	cmd := exec.CommandContext(ctx, "ejabberdctl", append(base, args...)...)
+	cmd := serverkind.Command(ctx, s.opts.Root, []string{s.Dir}, "ejabberdctl", append(base, args...)...)
 	// Its own process group: a terminal's ^C reaches the test binary only,
 	// and Stop can end exactly what Start started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

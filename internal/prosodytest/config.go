@@ -65,7 +65,9 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 	w("allow_unencrypted_plain_auth = true")
 	w("authentication = \"internal_plain\"")
 	w("storage = \"internal\"")
-	w("modules_enabled = { \"roster\", \"saslauth\", \"disco\", \"ping\" }")
+	// admin_shell: Prosody 13's prosodyctl deletes an account of a running server through it.
+	w("modules_enabled = { \"roster\", \"saslauth\", \"disco\", \"ping\", \"admin_shell\" }")
+	w("admin_socket = %s", q(paths.socket))
 	if o.ExtraGlobalConfig != "" {
 		w("%s", o.ExtraGlobalConfig)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/component"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
@@ -30,7 +31,19 @@ func startSandbox(t *testing.T, o Options) *Server {
 	if testing.Short() {
 		t.Skip("prosodytest: integration test skipped in -short mode")
 	}
-	if !Installed() {
+	kind, err := serverkind.ForFamily(serverkind.Prosody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kind.Trixie {
+		// The matrix asked for this version: install it or fail, never skip.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := serverkind.EnsureTrixie(ctx, os.Stderr); err != nil {
+			t.Fatal(err)
+		}
+		o.Root = kind.Root()
+	} else if !Installed() {
 		if os.Getenv("AMPD_INSTALL_PROSODY") == "" {
 			t.Skip("prosodytest: prosody is not installed (scripts/install-prosody.sh, or AMPD_INSTALL_PROSODY=1)")
 		}

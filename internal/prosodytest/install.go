@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 )
@@ -19,16 +20,23 @@ var privilegePaths = []string{
 	"/usr/local/lib/prosody/modules/mod_privilege/mod_privilege.lua",
 }
 
-// Installed reports whether prosody and mod_privilege are present.
-func Installed() bool {
-	if _, err := exec.LookPath("prosody"); err != nil {
-		return false
-	}
-	if _, err := exec.LookPath("prosodyctl"); err != nil {
-		return false
+// Installed reports whether prosody and mod_privilege are present on the host.
+func Installed() bool { return InstalledIn("") }
+
+// InstalledIn reports whether prosody and mod_privilege are present in root ("" for the
+// host).
+func InstalledIn(root string) bool {
+	for _, tool := range []string{"prosody", "prosodyctl"} {
+		if root == "" {
+			if _, err := exec.LookPath(tool); err != nil {
+				return false
+			}
+		} else if _, err := os.Stat(filepath.Join(root, "usr/bin", tool)); err != nil {
+			return false
+		}
 	}
 	for _, p := range privilegePaths {
-		if _, err := os.Stat(p); err == nil {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
 			return true
 		}
 	}

@@ -62,6 +62,10 @@ type Options struct {
 	ReinjectedMaxAge time.Duration
 	// LogLevel is the lowest level written to the log file (default "debug").
 	LogLevel string
+	// Root is the system whose Prosody runs: "" for the host's, else a root directory such
+	// as serverkind.TrixieRoot() (Prosody 13), where the server runs with chroot and Dir,
+	// ModuleDir and ExtraPluginPaths are bound at their own paths.
+	Root string
 }
 
 // withDefaults returns o with its zero fields filled in, ports excepted.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 )
 
 // stopTimeout bounds how long Stop waits for Prosody to exit after SIGTERM
@@ -45,7 +46,7 @@ type Server struct {
 }
 
 type sandboxPaths struct {
-	config, data, log, pid, output string
+	config, data, log, pid, output, socket string
 }
 
 func pathsIn(dir string) sandboxPaths {
@@ -55,6 +56,7 @@ func pathsIn(dir string) sandboxPaths {
 		log:    filepath.Join(dir, "prosody.log"),
 		pid:    filepath.Join(dir, "prosody.pid"),
 		output: filepath.Join(dir, "prosody.out"),
+		socket: filepath.Join(dir, "prosody.sock"),
 	}
 }
 
@@ -67,7 +69,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !Installed() {
+	if !InstalledIn(o.Root) {
+		if o.Root != "" {
+			return nil, fmt.Errorf("prosodytest: prosody or mod_privilege is not installed in %s (see scripts/install-trixie.sh)", o.Root)
+		}
 		return nil, errors.New("prosodytest: prosody or mod_privilege is not installed (see scripts/install-prosody.sh)")
 	}
 	if !o.WithoutAmpd {
@@ -122,8 +127,7 @@ func (s *Server) start(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	cmd := exec.Command("prosody", "-F", "--config", s.ConfigPath)
-	cmd.Dir = s.Dir
+	cmd := s.command(context.Background(), "prosody", "-F", "--config", s.ConfigPath)
 	// Its own process group, so a terminal's ^C reaches the test binary only.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	done, err := sandboxproc.Launch(cmd, s.output)
@@ -212,13 +216,20 @@ func (s *Server) Deregister(user string) error {
 func (s *Server) prosodyctl(args ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "prosodyctl", append([]string{"--config", s.ConfigPath}, args...)...)
-	cmd.Dir = s.Dir
-	out, err := cmd.CombinedOutput()
+	out, err := s.command(ctx, "prosodyctl", append([]string{"--config", s.ConfigPath}, args...)...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("prosodytest: prosodyctl %s: %w: %s", args[0], err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// command runs a Prosody tool in the sandbox's directory, on the host or inside o.Root
+// (where the command's own process is the tool's: unshare, sh and chroot exec it).
+func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	binds := append([]string{s.Dir, s.opts.ModuleDir}, s.opts.ExtraPluginPaths...)
+	cmd := serverkind.Command(ctx, s.opts.Root, binds, name, args...)
+	cmd.Dir = s.Dir
+	return cmd
 }
 
 // LogTail returns the last n lines of Prosody's log followed by the last n

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
+	"time"
+
+	"github.com/ampd-xmpp/ampd/config"
 )
 
 // ampdSettings are the values of the sandbox's ampd configuration.
@@ -12,36 +13,22 @@ type ampdSettings struct {
 	httpListen                             string
 }
 
-// ampdConfig renders ampd.toml for the sandbox. Relative paths in it are
-// relative to the file's directory, so the store lands next to it.
-func ampdConfig(s ampdSettings) string {
-	return fmt.Sprintf(`# Written by `+"`make run`"+` (internal/sandbox); rewritten at every run.
-# Reference: docs/CONFIGURATION.md.
+// ampdConfigHeader heads the sandbox's ampd.toml.
+const ampdConfigHeader = "Written by `make run` (internal/sandbox); rewritten at every run.\n" +
+	"Reference: docs/CONFIGURATION.md. privacy.presence_policy is the XEP-0079 §9 default\n" +
+	"(roster): alice and bob share a mutual subscription, so they may use presence-revealing\n" +
+	"rules with each other. store.path is relative to this file's directory."
 
-[component]
-address = %s
-domain = %s
-secret = %s
-reconnect_min = "200ms"
-reconnect_max = "5s"
-
-[server]
-hosts = [%s]
-
-[privacy]
-# The XEP-0079 §9 default: alice and bob share a mutual subscription, so they
-# may use presence-revealing rules with each other.
-presence_policy = "roster"
-
-[store]
-path = "ampd.db"
-
-[http]
-listen = %s
-
-[log]
-level = "info"
-format = "text"
-`, strconv.Quote(s.componentAddr), strconv.Quote(s.componentDomain), strconv.Quote(s.secret),
-		strconv.Quote(s.host), strconv.Quote(s.httpListen))
+// ampdConfig is the sandbox's ampd configuration: the defaults with the sandbox's
+// connection, a store next to the file, and info logs as text.
+func ampdConfig(s ampdSettings) *config.Config {
+	c := config.Default()
+	c.Component.Address, c.Component.Domain, c.Component.Secret = s.componentAddr, s.componentDomain, s.secret
+	c.Component.ReconnectMin, c.Component.ReconnectMax = 200*time.Millisecond, 5*time.Second
+	c.Server.Hosts = []string{s.host}
+	c.Privacy.PresencePolicy = config.PolicyRoster
+	c.Store.Path = "ampd.db"
+	c.HTTP.Listen = s.httpListen
+	c.Log.Level, c.Log.Format = "info", "text"
+	return c
 }

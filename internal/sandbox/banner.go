@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 )
 
 // printBanner tells the person at the terminal how to connect a client.
 func printBanner(out io.Writer, srv *xmppServer, httpListen, dir string) {
-	host, port, _ := net.SplitHostPort(srv.c2sAddr)
+	host, port, _ := net.SplitHostPort(srv.C2SAddr)
 	fmt.Fprintf(out, `
 ────────────────────────────────────────────────────────────────────────
  ampd sandbox on %s is running. Connect any XMPP client:
@@ -32,6 +31,6 @@ func printBanner(out io.Writer, srv *xmppServer, httpListen, dir string) {
  files:  %s (ampd.toml, ampd.log, %s/)
  Ctrl-C stops ampd and %s.
 ────────────────────────────────────────────────────────────────────────
-`, srv.title, host, port, alice.name, srv.host, alice.password, bob.name, srv.host, bob.password,
-		smokeMessage(bob.name+"@"+srv.host, "amp1"), httpListen, rel(dir), filepath.Base(srv.kind), srv.title)
+`, srv.Kind.Title, host, port, alice.name, srv.Host, alice.password, bob.name, srv.Host, bob.password,
+		smokeMessage(bob.name+"@"+srv.Host, "amp1"), httpListen, rel(dir), srv.Kind.Name, srv.Kind.Title)
 }

@@ -14,12 +14,12 @@ import (
 // presence-revealing rules towards the other. It is a plain c2s exchange, the
 // same on every server.
 func befriend(ctx context.Context, srv *xmppServer, a, b demoUser) error {
-	ca, err := c2stest.Dial(ctx, srv.c2sAddr, a.name, srv.host, a.password, "setup")
+	ca, err := c2stest.Dial(ctx, srv.C2SAddr, a.name, srv.Host, a.password, "setup")
 	if err != nil {
 		return fmt.Errorf("log in as %s: %w", a.name, err)
 	}
 	defer ca.Close()
-	cb, err := c2stest.Dial(ctx, srv.c2sAddr, b.name, srv.host, b.password, "setup")
+	cb, err := c2stest.Dial(ctx, srv.C2SAddr, b.name, srv.Host, b.password, "setup")
 	if err != nil {
 		return fmt.Errorf("log in as %s: %w", b.name, err)
 	}
@@ -35,13 +35,13 @@ func befriend(ctx context.Context, srv *xmppServer, a, b demoUser) error {
 		}
 	}
 	subscribe := func(from, to *c2stest.Client, fromUser, toUser string) error {
-		if err := from.SendRaw(`<presence to='` + toUser + `@` + srv.host + `' type='subscribe'/>`); err != nil {
+		if err := from.SendRaw(`<presence to='` + toUser + `@` + srv.Host + `' type='subscribe'/>`); err != nil {
 			return err
 		}
 		if _, err := to.Expect(ctx, c2stest.All(c2stest.Named("presence"), c2stest.WithType("subscribe"))); err != nil {
 			return fmt.Errorf("%s's subscription request did not reach %s: %w", fromUser, toUser, err)
 		}
-		return to.SendRaw(`<presence to='` + fromUser + `@` + srv.host + `' type='subscribed'/>`)
+		return to.SendRaw(`<presence to='` + fromUser + `@` + srv.Host + `' type='subscribed'/>`)
 	}
 	if err := subscribe(ca, cb, a.name, b.name); err != nil {
 		return err

@@ -11,11 +11,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
+	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
 
 // Default ports, documented in -help and the README: the usual XMPP ones and
@@ -50,7 +53,7 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.server, "server", "prosody", "XMPP server: prosody or ejabberd")
+	flag.StringVar(&f.server, "server", "prosody", "XMPP server: "+strings.Join(serverkind.Names(), ", "))
 	flag.StringVar(&f.ampd, "ampd", "bin/ampd", "the ampd binary to run (`make build` writes bin/ampd)")
 	flag.StringVar(&f.dir, "dir", "", "sandbox directory (default .sandbox in the repository)")
 	flag.IntVar(&f.c2sPort, "c2s-port", defaultC2SPort, "client port on 127.0.0.1 (a free one if taken)")
@@ -74,16 +77,16 @@ func main() {
 // dies, or, with -smoke, when the check is done; what it started is stopped.
 func run(ctx context.Context, f flags, out io.Writer) (err error) {
 	say := func(format string, args ...any) { fmt.Fprintf(out, "sandbox: "+format+"\n", args...) }
-	kind, ok := serverKinds[f.server]
-	if !ok {
-		return &problem{what: fmt.Sprintf("unknown server %q", f.server), fix: "use SERVER=prosody (the default) or SERVER=ejabberd"}
+	kind, kerr := serverkind.Lookup(f.server)
+	if kerr != nil {
+		return &problem{what: kerr.Error(), fix: "use SERVER=prosody (the default), prosody13, ejabberd or ejabberd24"}
 	}
 	bin, dir, err := paths(f)
 	if err != nil {
 		return err
 	}
 	ictx, cancel := context.WithTimeout(ctx, installTimeout)
-	err = ensureServer(ictx, say, kind, f.server, dir)
+	err = ensureServer(ictx, say, kind, dir)
 	cancel()
 	if err != nil {
 		return interrupted(ctx, err)
@@ -95,7 +98,7 @@ func run(ctx context.Context, f flags, out io.Writer) (err error) {
 	}
 	serverDir := filepath.Join(dir, f.server)
 	// A fresh start every time: no leftover accounts, spool or held messages.
-	for _, stale := range []string{serverDir, filepath.Join(dir, "ampd.db")} {
+	for _, stale := range []string{serverDir, filepath.Join(dir, "ampd.db"), filepath.Join(dir, "ampd.log")} {
 		if err := os.RemoveAll(stale); err != nil {
 			return &problem{what: "cannot clear " + stale, err: err, fix: "remove it by hand (`make clean`)"}
 		}
@@ -103,30 +106,29 @@ func run(ctx context.Context, f flags, out io.Writer) (err error) {
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	say("starting %s on 127.0.0.1:%d…", kind.title, c2sPort)
-	srv, err := kind.start(sctx, serverStart{dir: serverDir, c2sPort: c2sPort, compPort: compPort,
-		users: map[string]string{alice.name: alice.password, bob.name: bob.password}})
+	say("starting %s on 127.0.0.1:%d…", kind.Title, c2sPort)
+	srv, err := startServer(sctx, kind, serverDir, c2sPort, compPort,
+		map[string]string{alice.name: alice.password, bob.name: bob.password})
 	if err != nil {
-		return interrupted(ctx, startFailure(kind.title, f.server, err))
+		return interrupted(ctx, startFailure(kind, err))
 	}
 	defer func() {
 		say("stopping %s", srv)
-		if serr := srv.proc.Stop(); serr != nil && err == nil {
-			err = &problem{what: "stopping " + kind.title, err: serr}
+		if serr := srv.Stop(); serr != nil && err == nil {
+			err = &problem{what: "stopping " + kind.Title, err: serr}
 		}
 	}()
 	say("%s is up; befriending %s and %s (mutual presence subscription)…", srv, alice.name, bob.name)
 	if err := befriend(sctx, srv, alice, bob); err != nil {
 		return interrupted(ctx, &problem{what: "befriending the demo accounts failed", err: err,
-			fix: "read the server log below (all of it in " + srv.logPath + ")", detail: srv.proc.LogTail(15)})
+			fix: "read the server log below (all of it in " + srv.LogPath + ")", detail: srv.LogTail(15)})
 	}
 
 	httpListen := net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
-	cfgPath := filepath.Join(dir, "ampd.toml")
-	cfg := ampdConfig(ampdSettings{componentAddr: srv.componentAddr, componentDomain: srv.componentDomain,
-		secret: srv.secret, host: srv.host, httpListen: httpListen})
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return &problem{what: "cannot write " + cfgPath, err: err}
+	cfgPath, err := testserver.WriteAmpdConfig(dir, ampdConfigHeader, ampdConfig(ampdSettings{componentAddr: srv.ComponentAddr,
+		componentDomain: srv.ComponentDomain, secret: srv.Secret, host: srv.Host, httpListen: httpListen}))
+	if err != nil {
+		return &problem{what: "cannot write ampd.toml in " + dir, err: err}
 	}
 	var echo io.Writer = out
 	if f.smoke {
@@ -138,15 +140,15 @@ func run(ctx context.Context, f flags, out io.Writer) (err error) {
 		return err
 	}
 	defer func() {
-		say("stopping ampd (pid %d)", amp.pid())
-		if serr := amp.stop(); serr != nil && err == nil {
+		say("stopping ampd (pid %d)", amp.PID())
+		if serr := amp.Stop(); serr != nil && err == nil {
 			err = serr
 		}
 	}()
-	if err := amp.waitReady(sctx, httpListen); err != nil {
+	if err := waitReady(sctx, amp, httpListen); err != nil {
 		return interrupted(ctx, err)
 	}
-	say("ampd (pid %d) is connected and ready", amp.pid())
+	say("ampd (pid %d) is connected and ready", amp.PID())
 
 	if f.smoke {
 		sm, cancel := context.WithTimeout(ctx, smokeTimeout)
@@ -154,7 +156,7 @@ func run(ctx context.Context, f flags, out io.Writer) (err error) {
 		if err := smoke(sm, say, srv, httpListen, alice, bob); err != nil {
 			return interrupted(ctx, err)
 		}
-		say("smoke: PASS (%s)", kind.title)
+		say("smoke: PASS (%s)", kind.Title)
 		return nil
 	}
 	printBanner(out, srv, httpListen, dir)
@@ -162,7 +164,7 @@ func run(ctx context.Context, f flags, out io.Writer) (err error) {
 }
 
 // watch waits for Ctrl-C, or for either process to die on its own.
-func watch(ctx context.Context, say func(string, ...any), srv *xmppServer, amp *ampdProc) error {
+func watch(ctx context.Context, say func(string, ...any), srv *xmppServer, amp *testserver.Ampd) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -170,13 +172,13 @@ func watch(ctx context.Context, say func(string, ...any), srv *xmppServer, amp *
 		case <-ctx.Done():
 			say("interrupted; stopping")
 			return nil
-		case <-amp.done:
-			return &problem{what: "ampd exited", err: amp.err, fix: "read its log (" + amp.logPath + ") and `make run` again",
-				detail: sandboxproc.Tail(amp.logPath, 10)}
+		case <-amp.Done():
+			return &problem{what: "ampd exited", err: amp.Err(), fix: "read its log (" + amp.LogPath() + ") and `make run` again",
+				detail: sandboxproc.Tail(amp.LogPath(), 10)}
 		case <-tick.C:
-			if srv.proc.PID() == 0 {
-				return &problem{what: srv.title + " exited", fix: "read its log (" + srv.logPath + ") and `make run` again",
-					detail: srv.proc.LogTail(10)}
+			if srv.PID() == 0 {
+				return &problem{what: srv.Kind.Title + " exited", fix: "read its log (" + srv.LogPath + ") and `make run` again",
+					detail: srv.LogTail(10)}
 			}
 		}
 	}

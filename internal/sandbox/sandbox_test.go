@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/internal/testserver"
 )
 
 // The written ampd.toml must pass ampd's own strict loader and carry the
@@ -15,9 +17,13 @@ import (
 func TestAmpdConfigLoads(t *testing.T) {
 	s := ampdSettings{componentAddr: "127.0.0.1:5347", componentDomain: "amp.localhost",
 		secret: `se"cret\`, host: "localhost", httpListen: "127.0.0.1:9479"}
-	cfg, err := config.Parse([]byte(ampdConfig(s)))
+	path, err := testserver.WriteAmpdConfig(t.TempDir(), ampdConfigHeader, ampdConfig(s))
 	if err != nil {
-		t.Fatalf("config.Parse: %v\n%s", err, ampdConfig(s))
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config.Load: %v", err)
 	}
 	for _, c := range []struct{ name, got, want string }{
 		{"component.address", cfg.Component.Address, s.componentAddr},
@@ -25,7 +31,7 @@ func TestAmpdConfigLoads(t *testing.T) {
 		{"component.secret", cfg.Component.Secret, s.secret},
 		{"server.hosts", strings.Join(cfg.Server.Hosts, ","), s.host},
 		{"http.listen", cfg.HTTP.Listen, s.httpListen},
-		{"store.path", cfg.Store.Path, "ampd.db"},
+		{"store.path", cfg.Store.Path, filepath.Join(filepath.Dir(path), "ampd.db")},
 		{"privacy.presence_policy", cfg.Privacy.PresencePolicy, config.PolicyRoster},
 	} {
 		if c.got != c.want {

@@ -24,12 +24,12 @@ func smokeMessage(to, id string) string {
 // notify/deliver=direct rule and checks that bob gets the message and a the
 // notify. It reports each step with say.
 func smoke(ctx context.Context, say func(string, ...any), srv *xmppServer, httpListen string, a, b demoUser) error {
-	ca, err := c2stest.Dial(ctx, srv.c2sAddr, a.name, srv.host, a.password, "smoke")
+	ca, err := c2stest.Dial(ctx, srv.C2SAddr, a.name, srv.Host, a.password, "smoke")
 	if err != nil {
 		return &problem{what: "smoke: log in as " + a.name, err: err}
 	}
 	defer ca.Close()
-	cb, err := c2stest.Dial(ctx, srv.c2sAddr, b.name, srv.host, b.password, "smoke")
+	cb, err := c2stest.Dial(ctx, srv.C2SAddr, b.name, srv.Host, b.password, "smoke")
 	if err != nil {
 		return &problem{what: "smoke: log in as " + b.name, err: err}
 	}
@@ -48,7 +48,7 @@ func smoke(ctx context.Context, say func(string, ...any), srv *xmppServer, httpL
 	}
 	say("smoke: ampd sees both online")
 	id := "smoke-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	msg := smokeMessage(b.name+"@"+srv.host, id)
+	msg := smokeMessage(b.name+"@"+srv.Host, id)
 	if err := ca.SendRaw(msg); err != nil {
 		return &problem{what: "smoke: send the AMP message", err: err}
 	}
