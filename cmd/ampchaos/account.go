@@ -45,8 +45,30 @@ type Message struct {
 	ExpireAction string
 	Deadline     time.Time
 	OnlineAt     time.Time
+	// SenderAway are the times the sender's session was down (server restarts: from the
+	// restart to the new login).
+	SenderAway []Window
 	// Raw is the stanza as sent.
 	Raw string
+}
+
+// Window is a span of time.
+type Window struct{ From, To time.Time }
+
+// errorReplyMayDrop: the reply to an expire-at error rule is a type='error' message to the
+// sender's full JID, which a server silently drops while that session is gone (RFC 6121
+// §8.5.3.2.1; error messages are never stored offline). ampd sends it at the deadline, or once
+// it is connected again after a server restart (it reconnects within a second).
+func errorReplyMayDrop(m Message) bool {
+	if m.ExpireAction != "error" {
+		return false
+	}
+	for _, w := range m.SenderAway {
+		if !m.Deadline.Before(w.From.Add(-time.Second)) && !m.Deadline.After(w.To) {
+			return true
+		}
+	}
+	return false
 }
 
 // Observation is one stanza a client received about a message.
@@ -119,6 +141,9 @@ func heldOutcomes(m Message, bounce outcome) []outcome {
 		ends = []outcome{released, {"expired", nil}}
 	default: // alert, error
 		ends = []outcome{released, {"expired", []string{a + "/expire-at"}}}
+		if errorReplyMayDrop(m) {
+			ends = append(ends, outcome{"expired-reply-dropped-while-sender-away", nil})
+		}
 	}
 	// A release after the deadline is a spec violation: the dispatch time is the release, at
 	// or after the recipient's presence (§7: released only if not expired).

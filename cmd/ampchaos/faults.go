@@ -23,8 +23,8 @@ var faultKinds = []string{faultKill, faultStall, faultRecoveryKill, faultServerR
 type faultPlan struct {
 	rng                *rand.Rand
 	minGap, maxGap     time.Duration
-	pendingTimeout     time.Duration // the module's; some stalls outlast it
-	downGrace          time.Duration // the module's; some kills outlast it
+	pendingTimeout     time.Duration // the module's
+	killMax, stallMax  time.Duration // the longest an ampd-kill9 keeps ampd away, and an ampd-stall lasts
 	serverRestartEvery int           // about one fault in this many is a server restart
 }
 
@@ -47,16 +47,16 @@ func (s *soak) inject(ctx context.Context, kind string) (string, error) {
 	p := s.plan
 	switch kind {
 	case faultKill:
-		// Mostly within the module's grace (nobody should see it), sometimes past it (the
-		// module bounces what it kept).
-		down := p.between(100*time.Millisecond, p.downGrace*3/2)
+		// Within the module's grace nobody should see it; past it the module bounces what it
+		// kept without a divert.
+		down := p.between(100*time.Millisecond, p.killMax)
 		s.ampd.kill9()
 		sleep(ctx, down)
 		return fmt.Sprintf("down %v", down.Round(time.Millisecond)), s.ampd.start()
 	case faultStall:
-		// Some stalls outlast the module's pending timeout: it bounces, and ampd's late
-		// verdicts must then be ignored.
-		stall := p.between(200*time.Millisecond, p.pendingTimeout*2)
+		// A stall past the module's pending timeout makes it bounce what ampd has read but not
+		// answered; ampd's late verdicts must then change nothing.
+		stall := p.between(200*time.Millisecond, p.stallMax)
 		if err := s.ampd.signal(syscall.SIGSTOP); err != nil {
 			return "", err
 		}
@@ -101,10 +101,14 @@ func (s *soak) restartServer(ctx context.Context) (string, error) {
 	drained := time.Since(settleStart)
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	away := Window{From: time.Now()}
 	if err := s.srv.Restart(rctx); err != nil {
 		return "", fmt.Errorf("restarting %s: %w", s.srv.Kind.Title, err)
 	}
-	if err := s.relogin(ctx); err != nil {
+	err := s.relogin(ctx)
+	away.To = time.Now()
+	s.led.sendersAway(away)
+	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("drained in %v", drained.Round(time.Millisecond)), nil

@@ -15,6 +15,7 @@ type ledger struct {
 	bySend  map[string][]string // sender full JID → its ids in order
 	strays  []Observation       // stanzas that name no message sent
 	faults  []faultEvent
+	away    []Window // the senders' sessions were down (server restarts)
 }
 
 // faultEvent is one injected fault, from its start to the end of its recovery.
@@ -58,6 +59,13 @@ func (l *ledger) recipientOnline(bare string, at time.Time) {
 	}
 }
 
+// sendersAway records that every session was down in w.
+func (l *ledger) sendersAway(w Window) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.away = append(l.away, w)
+}
+
 func (l *ledger) fault(f faultEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -92,7 +100,9 @@ func (l *ledger) incomplete() int {
 	defer l.mu.Unlock()
 	n := 0
 	for _, s := range l.stories {
-		if !Judge(*s).Complete {
+		st := *s
+		st.SenderAway = l.away
+		if !Judge(st).Complete {
 			n++
 		}
 	}
@@ -106,6 +116,7 @@ func (l *ledger) snapshot() ([]Story, []Observation, []faultEvent) {
 	out := make([]Story, 0, len(l.order))
 	for _, id := range l.order {
 		s := *l.stories[id]
+		s.SenderAway = append([]Window(nil), l.away...)
 		s.Seen = append([]Observation(nil), s.Seen...)
 		sort.SliceStable(s.Seen, func(i, j int) bool { return s.Seen[i].At.Before(s.Seen[j].At) })
 		out = append(out, s)

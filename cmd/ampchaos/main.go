@@ -37,6 +37,8 @@ type options struct {
 	dir            string
 	pendingTimeout time.Duration
 	downGrace      time.Duration
+	killMax        time.Duration
+	stallMax       time.Duration
 	minGap, maxGap time.Duration
 }
 
@@ -50,8 +52,10 @@ func main() {
 	fs.IntVar(&o.pairs, "pairs", 8, "sender/online-recipient pairs (plus 4 offline and 6 held recipients)")
 	fs.StringVar(&o.ampdBin, "ampd-bin", "", "the ampd binary (default: built from this checkout)")
 	fs.StringVar(&o.dir, "dir", "", "keep the server's and ampd's files and logs here (default: a temporary directory, removed on success)")
-	fs.DurationVar(&o.pendingTimeout, "pending-timeout", 4*time.Second, "the module's pending timeout (whole seconds); stalls go up to twice this")
-	fs.DurationVar(&o.downGrace, "down-grace", 5*time.Second, "the module's down grace (whole seconds); kills keep ampd away up to 1.5 times this")
+	fs.DurationVar(&o.pendingTimeout, "pending-timeout", 8*time.Second, "the module's pending timeout (whole seconds; counted from the request's arrival, so keep it above -kill-max)")
+	fs.DurationVar(&o.downGrace, "down-grace", 3*time.Second, "the module's down grace (whole seconds)")
+	fs.DurationVar(&o.killMax, "kill-max", 6*time.Second, "the longest an ampd-kill9 keeps ampd away (past -down-grace the module bounces what it kept)")
+	fs.DurationVar(&o.stallMax, "stall-max", 16*time.Second, "the longest SIGSTOP of ampd (past -pending-timeout the module bounces what ampd has read)")
 	fs.DurationVar(&o.minGap, "min-gap", 2*time.Second, "shortest pause between two faults")
 	fs.DurationVar(&o.maxGap, "max-gap", 8*time.Second, "longest pause between two faults")
 	_ = fs.Parse(os.Args[1:])
@@ -122,7 +126,8 @@ func run(ctx context.Context, o options, out io.Writer) (ok bool, err error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, err
 	}
-	fmt.Fprintf(out, "ampchaos: seed %d, server %s, duration %v\n", o.seed, k.Name, o.duration)
+	fmt.Fprintf(out, "ampchaos: seed %d, server %s, duration %v, pending timeout %v, down grace %v, kills up to %v, stalls up to %v\n",
+		o.seed, k.Name, o.duration, o.pendingTimeout, o.downGrace, o.killMax, o.stallMax)
 
 	bin := o.ampdBin
 	if bin == "" {
@@ -132,7 +137,7 @@ func run(ctx context.Context, o options, out io.Writer) (ok bool, err error) {
 	}
 	s := &soak{o: o, led: newLedger(), traffic: rand.New(rand.NewPCG(o.seed, 1))}
 	s.plan = &faultPlan{rng: rand.New(rand.NewPCG(o.seed, 2)), minGap: o.minGap, maxGap: o.maxGap,
-		pendingTimeout: o.pendingTimeout, downGrace: o.downGrace, serverRestartEvery: 6}
+		pendingTimeout: o.pendingTimeout, killMax: o.killMax, stallMax: o.stallMax, serverRestartEvery: 6}
 
 	users := map[string]string{}
 	mk := func(name string) *peer {
