@@ -200,10 +200,13 @@ init([Host, Opts]) ->
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
+%% The presences go out before component_up is set: a request a session diverts
+%% once it sees component_up then reaches ampd after them, so ampd never decides it
+%% with the recipient missing from its presence table (found by cmd/ampchaos).
 handle_cast(component_connected, Host) ->
     set_status(Host, features, []),
-    set_status(Host, component_up, true),
     send_online_presences(Host),
+    set_status(Host, component_up, true),
     {noreply, Host};
 handle_cast(component_disconnected, Host) ->
     set_status(Host, component_up, false),
@@ -538,6 +541,10 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
     set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
     set_status(Host, down_since, undefined),
+    %% The announcement may be handled before the component_connected cast (this
+    %% runs in the component's own process): send the presences from here too,
+    %% ahead of the requests diverted again. ampd takes a repeated presence as is.
+    send_online_presences(Host),
     redivert_all(Host);
 handle_control(_Host, _El) ->
     ok.
