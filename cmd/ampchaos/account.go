@@ -55,12 +55,14 @@ type Message struct {
 // Window is a span of time.
 type Window struct{ From, To time.Time }
 
-// errorReplyMayDrop: the reply to an expire-at error rule is a type='error' message to the
-// sender's full JID, which a server silently drops while that session is gone (RFC 6121
-// §8.5.3.2.1; error messages are never stored offline). ampd sends it at the deadline, or once
-// it is connected again after a server restart (it reconnects within a second).
-func errorReplyMayDrop(m Message) bool {
-	if m.ExpireAction != "error" {
+// expiryReplyMayBeLost: ampd sends the reply of an expired alert or error rule to the sender's
+// full JID at the deadline (or again once it is connected after a server restart). While a
+// server restart has the sender's session down, that reply can die with it: routed into a
+// session the stopping server is closing (no stream management to resend it), or — a
+// type='error' message — dropped for want of the session (RFC 6121 §8.5.3.2.1; errors are never
+// stored offline). The window runs from a second before the restart to the senders' new login.
+func expiryReplyMayBeLost(m Message) bool {
+	if m.ExpireAction != "error" && m.ExpireAction != "alert" {
 		return false
 	}
 	for _, w := range m.SenderAway {
@@ -141,8 +143,8 @@ func heldOutcomes(m Message, bounce outcome) []outcome {
 		ends = []outcome{released, {"expired", nil}}
 	default: // alert, error
 		ends = []outcome{released, {"expired", []string{a + "/expire-at"}}}
-		if errorReplyMayDrop(m) {
-			ends = append(ends, outcome{"expired-reply-dropped-while-sender-away", nil})
+		if expiryReplyMayBeLost(m) {
+			ends = append(ends, outcome{"expired, reply lost in a server restart", nil})
 		}
 	}
 	// A release after the deadline is a spec violation: the dispatch time is the release, at

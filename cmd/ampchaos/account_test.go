@@ -88,9 +88,9 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// An expire-at error reply is a type='error' message, which the server drops while the
-// sender's session is gone: that loss is allowed only when the deadline falls in such a span.
-func TestJudgeErrorReplyWhileSenderAway(t *testing.T) {
+// An expiry reply may die with the sender's session in a server restart: that loss is allowed
+// only when the deadline falls in such a span, and only for a reply (not a delivery).
+func TestJudgeExpiryReplyWhileSenderAway(t *testing.T) {
 	m := held("error", 10*time.Second, 30*time.Second)
 	s := Story{Message: m, Seen: seen("notify/deliver")}
 	if v := Judge(s); !v.Lost {
@@ -106,8 +106,18 @@ func TestJudgeErrorReplyWhileSenderAway(t *testing.T) {
 	}
 	alert := Story{Message: held("alert", 10*time.Second, 30*time.Second), Seen: seen("notify/deliver")}
 	alert.SenderAway = []Window{{From: t0.Add(9 * time.Second), To: t0.Add(12 * time.Second)}}
-	if v := Judge(alert); !v.Lost {
-		t.Errorf("an alert is stored offline, never dropped: %+v, want lost", v)
+	if v := Judge(alert); !v.Complete {
+		t.Errorf("an alert reply in a restart: %+v, want complete", v)
+	}
+	released := Story{Message: held("alert", 10*time.Second, 5*time.Second), Seen: seen("notify/deliver")}
+	released.SenderAway = alert.SenderAway
+	if v := Judge(released); v.Complete && v.Outcome != "held+expired, reply lost in a server restart" {
+		t.Errorf("%+v", v)
+	}
+	drop := Story{Message: held("drop", 10*time.Second, 5*time.Second), Seen: seen("notify/deliver", KindDelivered, KindDelivered)}
+	drop.SenderAway = alert.SenderAway
+	if v := Judge(drop); !v.Duplicated {
+		t.Errorf("a delivery twice is never excused: %+v", v)
 	}
 }
 
