@@ -220,6 +220,9 @@ handle_cast(component_disconnected, Host) ->
 	      [component(Host), ets:info(pending_table(Host), size),
 	       opt(Host, down_grace)]),
     {noreply, Host};
+handle_cast(redivert_all, Host) ->
+    redivert_all(Host),
+    {noreply, Host};
 handle_cast(_Msg, Host) ->
     {noreply, Host}.
 
@@ -541,11 +544,10 @@ handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
     set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
     set_status(Host, down_since, undefined),
-    %% The announcement may be handled before the component_connected cast (this
-    %% runs in the component's own process): send the presences from here too,
-    %% ahead of the requests diverted again. ampd takes a repeated presence as is.
-    send_online_presences(Host),
-    redivert_all(Host);
+    %% Through the module's process, after the presences it sends ampd when
+    %% the component connects: ampd judges the re-diverted requests with the
+    %% presence table rebuilt.
+    gen_server:cast(proc(Host), redivert_all);
 handle_control(_Host, _El) ->
     ok.
 
