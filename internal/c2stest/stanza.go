@@ -24,6 +24,10 @@ type Stanza struct {
 	doc []byte
 }
 
+// ParseStanza reads one element as the client does when it receives it (for tests of code
+// that classifies what a client received). It keeps raw.
+func ParseStanza(raw []byte) Stanza { return newStanza(raw) }
+
 // newStanza reads the matching fields of raw, which the Stanza keeps.
 func newStanza(raw []byte) Stanza {
 	s := Stanza{Raw: raw, doc: InContext(raw)}

@@ -1,6 +1,7 @@
 package ejabberdtest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,44 @@ func waitNotAdvertised(t *testing.T, s *Server, c *c2stest.Client) {
 			t.Fatalf("the host still advertises AMP after %v without ampd", testTimeout)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// After ampd reconnects, the presences of the users already online reach it before any request
+// the module diverts (again): ampd decides with the recipient in its presence table. ampchaos
+// found requests to online users delivered without their deliver=direct rule being met, when a
+// re-divert overtook the presences the module sends on reconnect. The race is narrow; this
+// checks the order on every reconnect it makes.
+func TestPresencesBeforeRedivert(t *testing.T) {
+	s := startServer(t, Options{Users: map[string]string{"alice": "pw", "bob": "pw"}})
+	stub := connectComponent(t, s)
+	stub.announce(t, s, announced)
+	alice := client(t, s, "alice", "pw", "phone")
+	bob := client(t, s, "bob", "pw", "desk")
+	if err := bob.Presence(1); err != nil {
+		t.Fatal(err)
+	}
+	stub.expect(t, "presence of bob", stanzaFrom("presence", bob.JID, ""))
+	for i := range 10 {
+		stub.close()
+		id := fmt.Sprintf("order%d", i)
+		if err := alice.SendRaw(ampMessage("bob@"+s.Host, id)); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.ExpectNone(ctxFor(t), 200*time.Millisecond, message(id)); err != nil {
+			t.Fatalf("bounced within the grace: %v", err)
+		}
+		// Announced right after the handshake, as ampd does.
+		stub = connectComponentSending(t, s, route.AppendAnnounce(nil, s.ComponentDomain, s.Host, announced))
+		expectDivert(t, stub, id)
+		before := false
+		for _, raw := range stub.backlog { // everything received before the divert, in order
+			if stanzaFrom("presence", bob.JID, "")(raw) {
+				before = true
+			}
+		}
+		if !before {
+			t.Fatalf("reconnect %d: the divert of %s came before bob's presence; received before it:\n%s", i, id, joinRaw(stub.backlog))
+		}
 	}
 }

@@ -33,9 +33,15 @@ type stubComponent struct {
 	backlog   [][]byte
 	syncs     int
 	close     func() // disconnects it and waits until Run has returned; safe to call twice
+	// onConnect, when set, is sent as soon as the handshake succeeds, as ampd sends its
+	// announcement.
+	onConnect []byte
 }
 
 func (c *stubComponent) Connected() {
+	if c.onConnect != nil {
+		_ = c.client.Send(c.onConnect)
+	}
 	select {
 	case c.connected <- struct{}{}:
 	default:
@@ -52,7 +58,13 @@ func (c *stubComponent) Disconnected(error) {}
 // handshake; it disconnects when the test ends.
 func connectComponent(t *testing.T, s *Server) *stubComponent {
 	t.Helper()
-	stub := &stubComponent{connected: make(chan struct{}, 1), stanzas: make(chan []byte, 1024)}
+	return connectComponentSending(t, s, nil)
+}
+
+// connectComponentSending is connectComponent that sends onConnect right after the handshake.
+func connectComponentSending(t *testing.T, s *Server, onConnect []byte) *stubComponent {
+	t.Helper()
+	stub := &stubComponent{connected: make(chan struct{}, 1), stanzas: make(chan []byte, 1024), onConnect: onConnect}
 	stub.client = component.New(component.Config{
 		Address: s.ComponentAddr,
 		Domain:  s.ComponentDomain,

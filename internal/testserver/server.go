@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
 	"github.com/ampd-xmpp/ampd/internal/prosodytest"
@@ -30,6 +31,9 @@ type Options struct {
 	WithoutOffline, WithoutAmpd bool
 	// MaxPending is the module's bound on diverts awaiting a verdict (0: its default).
 	MaxPending int
+	// PendingTimeout is how long the module waits for a verdict, DownGrace how long it keeps
+	// requests while ampd is away (whole seconds; 0: the module's defaults, 60 s and 20 s).
+	PendingTimeout, DownGrace time.Duration
 	// LogLevel is the server's log level: "debug", "info" or "error" ("": the harness's).
 	LogLevel string
 	// ErlOptions are extra Erlang emulator flags (ejabberd only; ignored by Prosody).
@@ -133,7 +137,7 @@ func Start(ctx context.Context, k serverkind.Kind, o Options) (*Server, error) {
 		s, err := prosodytest.Start(ctx, prosodytest.Options{
 			Dir: o.Dir, Host: o.Host, C2SPort: o.C2SPort, ComponentPort: o.ComponentPort, S2SPort: o.S2SPort,
 			Users: o.Users, WithoutOffline: o.WithoutOffline, WithoutAmpd: o.WithoutAmpd,
-			MaxPending: o.MaxPending, LogLevel: o.LogLevel, Root: k.Root(),
+			MaxPending: o.MaxPending, PendingTimeout: o.PendingTimeout, DownGrace: o.DownGrace, LogLevel: o.LogLevel, Root: k.Root(),
 			ExtraPluginPaths: o.ProsodyPluginPaths, ExtraGlobalConfig: o.ProsodyGlobalConfig, ExtraHostConfig: o.ProsodyHostConfig,
 		})
 		if err != nil {
@@ -148,7 +152,7 @@ func Start(ctx context.Context, k serverkind.Kind, o Options) (*Server, error) {
 	s, err := ejabberdtest.Start(ctx, ejabberdtest.Options{
 		Dir: o.Dir, Host: o.Host, C2SPort: o.C2SPort, ComponentPort: o.ComponentPort, S2SPort: o.S2SPort,
 		Users: o.Users, WithoutOffline: o.WithoutOffline, WithoutAmpd: o.WithoutAmpd,
-		MaxPending: o.MaxPending, LogLevel: o.LogLevel, ErlOptions: o.ErlOptions, Root: k.Root(),
+		MaxPending: o.MaxPending, PendingTimeout: o.PendingTimeout, DownGrace: o.DownGrace, LogLevel: o.LogLevel, ErlOptions: o.ErlOptions, Root: k.Root(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", k.Title, err)

@@ -216,12 +216,15 @@ init([Host, Opts]) ->
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
+%% The presences go out before component_up is set: a request a session diverts
+%% once it sees component_up then reaches ampd after them, so ampd never decides it
+%% with the recipient missing from its presence table (found by cmd/ampchaos).
 handle_cast(component_connected, Host) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts connected (~B retained)",
 	      [component(Host), retained(Host)]),
     set_status(Host, features, []),
-    set_status(Host, component_up, true),
     send_online_presences(Host),
+    set_status(Host, component_up, true),
     {noreply, Host};
 handle_cast({component_disconnected, Reason}, Host) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts disconnected (~ts); ~B requests "
