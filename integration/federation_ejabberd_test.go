@@ -1,12 +1,14 @@
 package integration
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ampd-xmpp/ampd/config"
+	"github.com/ampd-xmpp/ampd/internal/c2stest"
 	"github.com/ampd-xmpp/ampd/internal/ejabberdtest"
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 	"github.com/ampd-xmpp/ampd/internal/serverkind"
@@ -55,6 +57,18 @@ func startEjabberdPair(t *testing.T, withAMP bool) (local, remote *env) {
 	return local, remote
 }
 
+// advertisesAMP asks e's server for its disco#info as c, one of its users, and reports whether
+// it lists AMP: what the local ampd's next-hop question will find.
+func advertisesAMP(e *env, c *c2stest.Client) (bool, error) {
+	ctx, cancel := ctxWait()
+	defer cancel()
+	res, err := c.IQ(ctx, `<iq type='get' to='`+e.srv.Host+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil {
+		return false, err
+	}
+	return features(string(res.Raw))[nsAMP], nil
+}
+
 func TestEjabberdFederationNextHop(t *testing.T) {
 	if kind.Family != serverkind.Ejabberd {
 		t.Skipf("AMPD_TEST_SERVER=%s: the next hop through ejabberd is ejabberd's; Prosody's is TestFederationNextHop", serverKind())
@@ -69,6 +83,14 @@ func TestEjabberdFederationNextHop(t *testing.T) {
 		romeoU := remote.user("romeo")
 		romeo := remote.client(romeoU, "balcony", prio(0))
 		to := remote.jid(romeoU)
+		// The remote's ampd announced its features at connection; they are in effect once the
+		// remote's own disco#info lists them.
+		remote.eventually("the remote advertises AMP", func() error {
+			if ok, err := advertisesAMP(remote, romeo); err != nil || !ok {
+				return fmt.Errorf("AMP not listed (%v)", err)
+			}
+			return nil
+		})
 
 		sent := time.Now()
 		must(t, alice.SendRaw(ampMessage(to, "n1", "chat", notify)))
@@ -100,6 +122,9 @@ func TestEjabberdFederationNextHop(t *testing.T) {
 		julietU := remote.user("juliet")
 		juliet := remote.onlinePlain(julietU, "tomb")
 		to := remote.jid(julietU)
+		if ok, err := advertisesAMP(remote, juliet); err != nil || ok {
+			t.Fatalf("the remote without mod_ampd: AMP listed %v (%v); want it unlisted", ok, err)
+		}
 
 		sent := time.Now()
 		must(t, alice.SendRaw(ampMessage(to, "p1", "chat", notify)))
