@@ -35,7 +35,7 @@ func freePort(t *testing.T) int {
 func requireFederation(t *testing.T) {
 	t.Helper()
 	if !pinsS2S() {
-		t.Skipf("AMPD_TEST_SERVER=%s: the ejabberd sandbox resolves s2s peers with getaddrinfo and has a single outgoing s2s port, so it cannot federate several named sandboxes and their component domains on loopback", serverKind())
+		t.Skipf("AMPD_TEST_SERVER=%s: the ejabberd sandbox resolves s2s peers with getaddrinfo and has a single outgoing s2s port, so it cannot federate several named sandboxes and their component domains on loopback (the next hop through ejabberd is TestEjabberdFederationNextHop)", serverKind())
 	}
 }
 

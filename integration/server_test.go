@@ -39,6 +39,9 @@ type serverOptions struct {
 	S2SBidi bool
 	// ExtraComponents adds external components to the host (domain → secret). Prosody only.
 	ExtraComponents map[string]string
+	// EjabberdGlobalConfig is appended to ejabberd.yml (ejabberd only; see
+	// ejabberdtest.S2SConfig for federating two sandboxes).
+	EjabberdGlobalConfig string
 }
 
 // pinsS2S reports whether the server kind supports serverOptions.S2SPins and
@@ -65,7 +68,8 @@ func ensureServerInstalled(ctx context.Context) error {
 }
 
 func startServer(ctx context.Context, dir string, o serverOptions) (*xmppServer, error) {
-	so := testserver.Options{Dir: dir, WithoutOffline: o.WithoutOffline, Host: o.Host, WithoutAmpd: o.WithoutAmpd, S2SPort: o.S2SPort}
+	so := testserver.Options{Dir: dir, WithoutOffline: o.WithoutOffline, Host: o.Host, WithoutAmpd: o.WithoutAmpd, S2SPort: o.S2SPort,
+		EjabberdGlobalConfig: o.EjabberdGlobalConfig}
 	if !pinsS2S() {
 		if len(o.S2SPins) > 0 || len(o.ExtraComponents) > 0 {
 			return nil, errors.New("integration: the ejabberd sandbox cannot pin s2s or add components")

@@ -14,16 +14,20 @@ type ports struct {
 // ejabberdctlConfig is read by ejabberdctl from --config-dir. The pid path
 // must be writable by the ejabberd user, or the node exits at start; the
 // node writes its own (beam.smp's) process id there. erlOptions are extra
-// emulator flags.
-func ejabberdctlConfig(dir string, p ports, erlOptions string) string {
+// emulator flags. cookie is the node's own Erlang cookie, for the node and
+// ejabberdctl alike (ERL_OPTIONS reaches both): otherwise every sandbox reads
+// the ejabberd user's ~/.erlang.cookie, and ejabberd derives the key of its
+// iq ids from the cookie, so a sandbox takes the answer to another's iq (an
+// id it can verify) as an answer to itself and drops it.
+func ejabberdctlConfig(dir string, p ports, erlOptions, cookie string) string {
 	return fmt.Sprintf(`ERLANG_NODE=ampd%d@localhost
 INET_DIST_INTERFACE=127.0.0.1
 ERL_DIST_PORT=%d
 EJABBERD_PID_PATH=%s/ejabberd.pid
 CONTRIB_MODULES_PATH=%s/contrib
 EJABBERD_BYPASS_WARNINGS=true
-ERL_OPTIONS="-pa %s/ebin %s"
-`, p.dist, p.dist, dir, dir, dir, erlOptions)
+ERL_OPTIONS="-pa %s/ebin -setcookie %s %s"
+`, p.dist, p.dist, dir, dir, dir, cookie, erlOptions)
 }
 
 // ejabberdConfig is the sandbox's ejabberd.yml: loopback listeners, no
@@ -108,6 +112,19 @@ modules:
 		}
 	}
 	return b.String()
+}
+
+// S2SConfig is ExtraGlobalConfig that allows plain s2s with dialback and sends every outgoing
+// s2s connection to peerPort of 127.0.0.1: ejabberd has one outgoing s2s port for all peers, so
+// a sandbox federates with one other sandbox, named "localhost" or by an IP literal (see
+// Options.S2SPort).
+func S2SConfig(peerPort int) string {
+	return fmt.Sprintf(`s2s_access: all
+s2s_use_starttls: false
+outgoing_s2s_port: %d
+outgoing_s2s_families:
+  - ipv4
+`, peerPort)
 }
 
 // inetrc configures the Erlang resolver (ERL_INETRC), which ejabberd uses

@@ -9,8 +9,8 @@ import (
 // Extra emulator flags reach ERL_OPTIONS next to the module path; anything the shell that
 // sources ejabberdctl.cfg would interpret is refused.
 func TestErlOptions(t *testing.T) {
-	cfg := ejabberdctlConfig("/sandbox", ports{dist: 4370}, "+sbwt none +sbwtdcpu none")
-	if !strings.Contains(cfg, `ERL_OPTIONS="-pa /sandbox/ebin +sbwt none +sbwtdcpu none"`) {
+	cfg := ejabberdctlConfig("/sandbox", ports{dist: 4370}, "+sbwt none +sbwtdcpu none", "c00k1e")
+	if !strings.Contains(cfg, `ERL_OPTIONS="-pa /sandbox/ebin -setcookie c00k1e +sbwt none +sbwtdcpu none"`) {
 		t.Errorf("ejabberdctl.cfg lacks the emulator flags:\n%s", cfg)
 	}
 	for _, opts := range []string{"+sbwt none", ""} {

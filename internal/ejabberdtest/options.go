@@ -30,7 +30,7 @@ type Options struct {
 	ComponentSecret string
 	// C2SPort, ComponentPort and S2SPort are loopback ports; 0 picks a free
 	// one. The s2s listener exists, but s2s is denied (s2s_access: none)
-	// unless ExtraGlobalConfig sets s2s_access. ejabberd resolves s2s
+	// unless ExtraGlobalConfig sets s2s_access (S2SConfig does). ejabberd resolves s2s
 	// peers with the system's getaddrinfo, so sandboxes that talk s2s must
 	// be named "localhost" or by an IP literal such as "127.0.0.1"; any
 	// other name would be looked up in DNS.

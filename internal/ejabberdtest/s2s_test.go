@@ -1,23 +1,11 @@
 package ejabberdtest
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/ampd-xmpp/ampd/internal/sandboxproc"
 	"github.com/ampd-xmpp/ampd/route"
 )
-
-// s2sConfig allows plain s2s with dialback towards a sandbox listening on
-// peerPort of 127.0.0.1.
-func s2sConfig(peerPort int) string {
-	return fmt.Sprintf(`s2s_access: all
-s2s_use_starttls: false
-outgoing_s2s_port: %d
-outgoing_s2s_families:
-  - ipv4
-`, peerPort)
-}
 
 // TestS2SDivert checks that an AMP request arriving from another server for
 // a local user is diverted with origin s2s, and delivered on the verdict.
@@ -30,11 +18,11 @@ func TestS2SDivert(t *testing.T) {
 		// An IP literal: ejabberd resolves s2s peers with getaddrinfo, and
 		// this name (like "localhost") needs no DNS.
 		Host: "127.0.0.1", ComponentDomain: "amp.remote", WithoutAmpd: true,
-		S2SPort: remotePort, ExtraGlobalConfig: s2sConfig(localPort),
+		S2SPort: remotePort, ExtraGlobalConfig: S2SConfig(localPort),
 		Users: map[string]string{"carol": "pw"},
 	})
 	local := startServer(t, Options{
-		S2SPort: localPort, ExtraGlobalConfig: s2sConfig(remotePort),
+		S2SPort: localPort, ExtraGlobalConfig: S2SConfig(remotePort),
 		Users: map[string]string{"alice": "pw", "dave": "pw"},
 	})
 	stub := connectComponent(t, local)

@@ -3,6 +3,8 @@ package ejabberdtest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -178,8 +180,13 @@ func (s *Server) prepare(ctx context.Context, own owner) error {
 			return err
 		}
 	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("ejabberdtest: %w", err)
+	}
+	cookie := hex.EncodeToString(b[:])
 	files := map[string]string{
-		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports, s.opts.ErlOptions),
+		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports, s.opts.ErlOptions, cookie),
 		"ejabberd.yml":    ejabberdConfig(s.opts, s.ports),
 		// ejabberdctl points ERL_INETRC here.
 		"inetrc": inetrc,

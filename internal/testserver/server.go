@@ -42,6 +42,9 @@ type Options struct {
 	// appended to the global and host sections.
 	ProsodyPluginPaths                     []string
 	ProsodyGlobalConfig, ProsodyHostConfig string
+	// EjabberdGlobalConfig is YAML appended to ejabberd.yml (ejabberd only: Start refuses it for
+	// Prosody), e.g. ejabberdtest.S2SConfig to federate with another sandbox.
+	EjabberdGlobalConfig string
 }
 
 // Server is a running sandbox server of any kind.
@@ -134,6 +137,9 @@ func InstallScript(k serverkind.Kind) string {
 // installs nothing: see EnsureInstalled.
 func Start(ctx context.Context, k serverkind.Kind, o Options) (*Server, error) {
 	if k.Family == serverkind.Prosody {
+		if o.EjabberdGlobalConfig != "" {
+			return nil, errors.New("testserver: ejabberd configuration given for " + k.Title)
+		}
 		s, err := prosodytest.Start(ctx, prosodytest.Options{
 			Dir: o.Dir, Host: o.Host, C2SPort: o.C2SPort, ComponentPort: o.ComponentPort, S2SPort: o.S2SPort,
 			Users: o.Users, WithoutOffline: o.WithoutOffline, WithoutAmpd: o.WithoutAmpd,
@@ -153,6 +159,7 @@ func Start(ctx context.Context, k serverkind.Kind, o Options) (*Server, error) {
 		Dir: o.Dir, Host: o.Host, C2SPort: o.C2SPort, ComponentPort: o.ComponentPort, S2SPort: o.S2SPort,
 		Users: o.Users, WithoutOffline: o.WithoutOffline, WithoutAmpd: o.WithoutAmpd,
 		MaxPending: o.MaxPending, PendingTimeout: o.PendingTimeout, DownGrace: o.DownGrace, LogLevel: o.LogLevel, ErlOptions: o.ErlOptions, Root: k.Root(),
+		ExtraGlobalConfig: o.EjabberdGlobalConfig,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", k.Title, err)
