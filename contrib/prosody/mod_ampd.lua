@@ -116,6 +116,16 @@ local reinjected_first, reinjected_last = 1, 0;
 -- not routed a second time.
 local reinjected_store = module:open_store("ampd_reinjected");
 
+-- Route ids of requests this module answered itself, without ampd's verdict
+-- (no verdict within PENDING_TIMEOUT, ampd away past the grace): a verdict that
+-- comes later is not carried out, and is answered with <abandoned/> so that
+-- ampd forgets a message it held for it (route protocol §2.1). In memory only,
+-- bounded like the re-inject keys (REINJECTED_MAX, REINJECTED_MAX_AGE), in the
+-- order they were given up.
+local abandoned = {};
+local abandoned_order = {};
+local abandoned_first, abandoned_last = 1, 0;
+
 -- The component ------------------------------------------------------------
 
 local function component_module()
@@ -358,6 +368,28 @@ local function forget(route_id)
 	return entry;
 end
 
+local function drop_oldest_abandoned()
+	abandoned[abandoned_order[abandoned_first]] = nil;
+	abandoned_order[abandoned_first] = nil;
+	abandoned_first = abandoned_first + 1;
+end
+
+local function remember_abandoned(route_id, now)
+	abandoned[route_id] = now;
+	abandoned_last = abandoned_last + 1;
+	abandoned_order[abandoned_last] = route_id;
+	if abandoned_last - abandoned_first + 1 > REINJECTED_MAX then
+		drop_oldest_abandoned();
+	end
+end
+
+local function sweep_abandoned(now)
+	while abandoned_first <= abandoned_last
+		and now - abandoned[abandoned_order[abandoned_first]] >= REINJECTED_MAX_AGE do
+		drop_oldest_abandoned();
+	end
+end
+
 -- Divert hooks --------------------------------------------------------------
 
 local function origin_kind_of(origin, hook_kind)
@@ -444,6 +476,15 @@ local function handle_verdict(verdict)
 	end
 	local entry = route_id and forget(route_id);
 	if not entry then
+		if route_id and abandoned[route_id] then
+			-- The sender already has this module's answer: carrying out the
+			-- verdict, or ampd's keeping a held message, would be a second outcome.
+			module:log("warn", "Verdict %s for route %s came after this module answered the request itself (no verdict in %d s, or ampd away past the %d s grace); telling ampd to forget it",
+				action, route_id, PENDING_TIMEOUT, DOWN_GRACE);
+			send_to_component(st.message({ from = HOST, to = COMPONENT })
+				:tag("abandoned", { xmlns = xmlns_route, route = route_id }):up());
+			return;
+		end
 		module:log("debug", "Ignoring verdict for unknown route %s", tostring(route_id));
 		return;
 	end
@@ -720,6 +761,7 @@ hook_component_host();
 
 local function expire(route_id, entry)
 	forget(route_id);
+	remember_abandoned(route_id, os_time());
 	if WHEN_DOWN == "pass" then
 		deliver(entry);
 	else
@@ -730,6 +772,7 @@ end
 local function sweep()
 	local now = os_time();
 	sweep_reinjected(now);
+	sweep_abandoned(now);
 	local expired = {};
 	local away = not component_connected();
 	for route_id, entry in pairs(pending) do
