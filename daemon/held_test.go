@@ -63,7 +63,7 @@ func histogramCount(t *testing.T, h *harness) uint64 {
 	return 0
 }
 
-// The module gave up on a request before its hold verdict (route §2) and says so with
+// The module gave up on a request before its hold verdict (route §8) and says so with
 // <abandoned/>: ampd forgets the held message, and the recipient's coming online releases
 // nothing (the sender already got the module's answer).
 func TestAbandonedHoldIsNeverReleased(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// A module that gave up on a request (route §2) answers the late hold verdict with
+// A module that gave up on a request (route §8) answers the late hold verdict with
 // <abandoned/>: the message is forgotten durably, and neither its recipient's coming online
 // nor its deadline nor a restart ever sends anything for it.
 func TestAbandonedIsForgottenAndNeverSent(t *testing.T) {

@@ -337,7 +337,7 @@ func (m *Manager) sortedIDs() []uint64 {
 
 // Abandoned forgets, durably and without sending anything, the messages held under host and
 // each of routes: the server module gave up on those requests before the hold verdict reached
-// it (it answered the sender itself, route protocol §2), so releasing or expiring them later
+// it (it answered the sender itself, route protocol §8), so releasing or expiring them later
 // would give the sender two outcomes. A route it does not hold (never held, already done) is
 // skipped. It returns how many messages it forgot; a store that refuses the delete keeps the
 // message (logged: it would then be delivered as well as answered).

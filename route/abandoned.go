@@ -3,7 +3,7 @@ package route
 import "github.com/ampd-xmpp/ampd/xmlscan"
 
 // ParseAbandoned reads the server module's notices that it gave up on a request before
-// ampd's verdict reached it (route protocol §2),
+// ampd's verdict reached it (route protocol §8),
 // <message from='HOST'><abandoned xmlns='urn:x-ampd:route:0' route='ROUTE-ID'/>…</message>,
 // and returns the host and the route ids (several may travel in one message); ok is false
 // for any other stanza.

@@ -119,7 +119,7 @@ local reinjected_store = module:open_store("ampd_reinjected");
 -- Route ids of requests this module answered itself, without ampd's verdict
 -- (no verdict within PENDING_TIMEOUT, ampd away past the grace): a verdict that
 -- comes later is not carried out, and is answered with <abandoned/> so that
--- ampd forgets a message it held for it (route protocol §2.1). In memory only,
+-- ampd forgets a message it held for it (route protocol §8). In memory only,
 -- bounded like the re-inject keys (REINJECTED_MAX, REINJECTED_MAX_AGE), in the
 -- order they were given up.
 local abandoned = {};

@@ -25,7 +25,7 @@ func isAbandoned(raw []byte) bool {
 
 // A request the module answered itself (no verdict within pending_timeout) is not carried
 // out when ampd's verdict comes after all: the module answers it with <abandoned/> (route
-// §2.1) and posts neither the verdict's reply nor the message, so the sender's one outcome
+// §8) and posts neither the verdict's reply nor the message, so the sender's one outcome
 // stays the module's answer.
 func TestLateVerdictAbandoned(t *testing.T) {
 	for _, whenDown := range []string{"bounce", "pass"} {

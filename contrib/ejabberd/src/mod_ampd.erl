@@ -165,7 +165,7 @@ reinjected_order(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected_order).
 %% Route ids of requests this module answered itself, without ampd's verdict
 %% (no verdict within pending_timeout, ampd away past the grace): a verdict that
 %% comes later is not carried out but answered with <abandoned/> (route protocol
-%% §2.1), so that ampd forgets a message it held for it. {Id, Order} and
+%% §8), so that ampd forgets a message it held for it. {Id, Order} and
 %% {Order, Id}, like the re-inject keys and within the same bounds; in memory only.
 abandoned_table(Host) -> gen_mod:get_module_proc(Host, ampd_abandoned).
 abandoned_order(Host) -> gen_mod:get_module_proc(Host, ampd_abandoned_order).
