@@ -26,7 +26,9 @@ type Actions interface {
 	//
 	// It is called with the manager's lock held: it must not block for long and must not
 	// call back into the manager.
-	Reinject(host, key string, stanza []byte) error
+	// routeID is the ROUTE-ID the message was held under ("" for none), for the module to
+	// refuse a step of a request it gave up on (route protocol §8).
+	Reinject(host, key, routeID string, stanza []byte) error
 }
 
 // Options tune a Manager. The zero value is usable.

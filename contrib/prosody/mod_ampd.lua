@@ -383,6 +383,11 @@ local function remember_abandoned(route_id, now)
 	end
 end
 
+local function abandoned_notice(route_id)
+	return st.message({ from = HOST, to = COMPONENT })
+		:tag("abandoned", { xmlns = xmlns_route, route = route_id }):up();
+end
+
 local function sweep_abandoned(now)
 	while abandoned_first <= abandoned_last
 		and now - abandoned[abandoned_order[abandoned_first]] >= REINJECTED_MAX_AGE do
@@ -481,8 +486,7 @@ local function handle_verdict(verdict)
 			-- verdict, or ampd's keeping a held message, would be a second outcome.
 			module:log("warn", "Verdict %s for route %s came after this module answered the request itself (no verdict in %d s, or ampd away past the %d s grace); telling ampd to forget it",
 				action, route_id, PENDING_TIMEOUT, DOWN_GRACE);
-			send_to_component(st.message({ from = HOST, to = COMPONENT })
-				:tag("abandoned", { xmlns = xmlns_route, route = route_id }):up());
+			send_to_component(abandoned_notice(route_id));
 			return;
 		end
 		module:log("debug", "Ignoring verdict for unknown route %s", tostring(route_id));
@@ -584,7 +588,15 @@ local function handle_reinject(reinject)
 		module:log("warn", "Ignoring reinject: %s", reason);
 		return;
 	end
-	if action == "route" then
+	local route_id = reinject.attr.route;
+	if action == "route" and route_id and abandoned[route_id] then
+		-- A release or expiry reply of a message ampd held for a request this
+		-- module already answered itself (route protocol §8): routing it would
+		-- be a second outcome. Acknowledged below, so that ampd completes it.
+		module:log("warn", "Not re-injecting message %s: this module answered its request (route %s) itself before ampd's verdict; telling ampd to forget it",
+			tostring(inner.attr.id), route_id);
+		send_to_component(abandoned_notice(route_id));
+	elseif action == "route" then
 		clean_client_ns(inner);
 		module:log("debug", "Re-injecting message %s from %s to %s: %s",
 			tostring(inner.attr.id), inner.attr.from, inner.attr.to, reason);

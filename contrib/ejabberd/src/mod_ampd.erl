@@ -595,7 +595,21 @@ handle_control(Host, #xmlel{name = <<"verdict">>} = El) ->
 handle_control(Host, #xmlel{name = <<"reinject">>} = El) ->
     case forwarded_message(El) of
 	{ok, #message{from = #jid{}} = Msg} ->
-	    reinject(Host, fxml:get_tag_attr_s(<<"id">>, El), Msg);
+	    Route = fxml:get_tag_attr_s(<<"route">>, El),
+	    case Route /= <<>> andalso ets:member(abandoned_table(Host), Route) of
+		true ->
+		    %% A release or expiry reply of a message ampd held for a request
+		    %% this module already answered itself (route protocol §8):
+		    %% routing it would be a second outcome. Acknowledged, so that
+		    %% ampd completes it.
+		    ?WARNING_MSG("mod_ampd: not re-injecting ~ts: this module answered "
+				 "its request (route ~ts) itself before ampd's verdict; "
+				 "telling ampd to forget it", [xmpp:get_id(Msg), Route]),
+		    send_abandoned(Host, Route),
+		    send_reinjected(Host, fxml:get_tag_attr_s(<<"id">>, El));
+		false ->
+		    reinject(Host, fxml:get_tag_attr_s(<<"id">>, El), Msg)
+	    end;
 	_ -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
     end;
 handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
