@@ -25,8 +25,8 @@ func isAbandoned(raw []byte) bool {
 
 // A request the module answered itself (no verdict within pending_timeout) is not carried
 // out when ampd's verdict comes after all: the module answers it with <abandoned/> (route
-// §8) and posts neither the verdict's reply nor the message, so the sender's one outcome
-// stays the module's answer.
+// §8) and posts neither the verdict's reply nor the message, nor a re-inject for that route,
+// so the sender's one outcome stays the module's answer.
 func TestLateVerdictAbandoned(t *testing.T) {
 	for _, whenDown := range []string{"bounce", "pass"} {
 		t.Run(whenDown, func(t *testing.T) {
@@ -60,6 +60,11 @@ func TestLateVerdictAbandoned(t *testing.T) {
 			stub.expect(t, "<abandoned/> for route "+d.ID, isAbandonedOf(s.Host, d.ID))
 			stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
 			stub.expect(t, "<abandoned/> for the repeated verdict of "+d.ID, isAbandonedOf(s.Host, d.ID))
+			// ampd released the message before it read <abandoned/>: the re-inject names the
+			// route, so the module routes nothing, acknowledges it and says <abandoned/> again.
+			stub.send(t, route.AppendRouteReinject(nil, s.ComponentDomain, s.Host, "held-1-release", d.ID, releasedMessage(alice.JID, "bob@"+s.Host, "late1")))
+			expectAck(t, stub, s, "held-1-release")
+			stub.expect(t, "<abandoned/> for the re-inject of "+d.ID, isAbandonedOf(s.Host, d.ID))
 			for _, c := range []*c2stest.Client{alice, bob} {
 				if err := c.ExpectNone(ctxFor(t), quiet, message("late1")); err != nil {
 					t.Error(err)
@@ -89,6 +94,12 @@ func TestDecidedRouteNotAbandoned(t *testing.T) {
 	}
 	stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Hold, nil))
 	stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, "no-such-route", route.Hold, nil))
+	// A re-inject naming a route the module did not give up on is routed as usual.
+	stub.send(t, route.AppendRouteReinject(nil, s.ComponentDomain, s.Host, "held-7-release", d.ID, releasedMessage("alice@"+s.Host+"/phone", "bob@"+s.Host, "dec2")))
+	expectAck(t, stub, s, "held-7-release")
+	if _, err := bob.Expect(ctxFor(t), message("dec2")); err != nil {
+		t.Fatal(err)
+	}
 	stub.expectNone(t, "<abandoned/> for a decided or unknown route", isAbandoned)
 	if err := bob.ExpectNone(ctxFor(t), quiet, message("dec1")); err != nil {
 		t.Error(err)
