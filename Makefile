@@ -67,9 +67,9 @@ bench-smoke: install-servers ## ampbench isolated (~3 s), end to end on each Pro
 	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd -duration 2s
 	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd24 -duration 2s
 
-chaos-smoke: install-servers build ## the chaos soak (cmd/ampchaos, docs/RELIABILITY.md) for 60 s against Prosody 0.12 and 60 s against ejabberd 23.01; stalls stay under the pending timeout (known defect, see RELIABILITY.md)
-	$(GO) run ./cmd/ampchaos -server prosody -duration 60s -seed 3 -stall-max 5s -ampd-bin $(BIN)
-	$(GO) run ./cmd/ampchaos -server ejabberd -duration 60s -seed 3 -stall-max 5s -ampd-bin $(BIN)
+chaos-smoke: install-servers build ## the chaos soak (cmd/ampchaos, docs/RELIABILITY.md) for 60 s against Prosody 0.12 and 60 s against ejabberd 23.01; stalls up to 16 s, past the 8 s pending timeout
+	$(GO) run ./cmd/ampchaos -server prosody -duration 60s -seed 3 -ampd-bin $(BIN)
+	$(GO) run ./cmd/ampchaos -server ejabberd -duration 60s -seed 3 -ampd-bin $(BIN)
 
 clean:
 	rm -rf bin .sandbox

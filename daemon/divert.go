@@ -54,7 +54,7 @@ func (d *Daemon) settle(r *request) {
 		d.batches.Add(div.Host, div.ID, v)
 		return
 	}
-	if d.pending.Parked() && d.pending.Waiting(routeKey(div.Host, div.ID)) {
+	if d.pending.Parked() && d.pending.Waiting(route.Key(div.Host, div.ID)) {
 		d.metrics.DuplicateRoutes.Inc()
 		return
 	}

@@ -45,9 +45,7 @@ func (h handler) Disconnected(err error) {
 // Idle sends the verdicts decided for the stanzas that arrived together, one message per host,
 // and writes them out from this goroutine (outside d.mu: a write may wait for the network).
 func (h handler) Idle() {
-	h.d.mu.Lock()
-	h.d.batches.Flush()
-	h.d.mu.Unlock()
+	h.d.lockedFlush(func() {})
 	if f, ok := h.d.out.(interface{ Flush() }); ok {
 		f.Flush()
 	}
@@ -81,6 +79,10 @@ func (d *Daemon) message(raw []byte) {
 		for _, id := range ids {
 			d.reinjectAcked(id)
 		}
+		return
+	}
+	if host, routes, ok := route.ParseAbandoned(raw); ok {
+		d.held.Abandoned(host, routes...)
 		return
 	}
 	if id, answer, ok := route.ParseDiscoInfoResult(raw); ok {

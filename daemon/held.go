@@ -43,9 +43,9 @@ func (d *Daemon) openHeld(path string, st store.Backend) error {
 type heldActions struct{ d *Daemon }
 
 // Reinject is called with the manager's lock held: nothing here may call back into it.
-func (a heldActions) Reinject(host, key string, stanza []byte) error {
+func (a heldActions) Reinject(host, key, routeID string, stanza []byte) error {
 	a.d.reinjects.Sent(key)
-	return a.d.out.Send(route.AppendReinject(nil, a.d.domain, host, key, stanza))
+	return a.d.out.Send(route.AppendRouteReinject(nil, a.d.domain, host, key, routeID, stanza))
 }
 
 // reinjectAcked completes a re-inject: the manager forgets the step, the lag is observed.

@@ -62,3 +62,25 @@ func histogramCount(t *testing.T, h *harness) uint64 {
 	t.Fatal("no ampd_reinject_ack_seconds")
 	return 0
 }
+
+// The module gave up on a request before its hold verdict (route §8) and says so with
+// <abandoned/>: ampd forgets the held message, and the recipient's coming online releases
+// nothing (the sender already got the module's answer).
+func TestAbandonedHoldIsNeverReleased(t *testing.T) {
+	h := start(t, nil)
+	rules := `<rule action='drop' condition='expire-at' value='2999-01-01T00:00:00Z'/>`
+	h.send(divert("h1", "local", "store", msg("bob@localhost", rules)))
+	h.expect(verdict("h1", "hold", ""))
+	if n := h.d.held.Len(); n != 1 {
+		t.Fatalf("held = %d, want 1", n)
+	}
+	h.send(`<message from='localhost' to='amp.localhost'><abandoned xmlns='urn:x-ampd:route:0' route='h1'/></message>`)
+	h.send(`<presence from='bob@localhost/pc' to='amp.localhost'><priority>1</priority></presence>`)
+	h.send(`<iq type='get' from='a@localhost/b' to='amp.localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>`)
+	if got := string(h.recv()); !strings.Contains(got, "id='sync'") {
+		t.Fatalf("after <abandoned/> and the recipient's presence ampd sent %s; want only the ping's answer", got)
+	}
+	if n := h.d.held.Len(); n != 0 {
+		t.Fatalf("held after <abandoned/> = %d, want 0", n)
+	}
+}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/iq"
+	"github.com/ampd-xmpp/ampd/route"
 )
 
 // park parks r until q is answered (iq.Pending sends q unless a query on the same subject is
@@ -22,7 +23,7 @@ func (d *Daemon) park(r *request, q iq.Query[*request]) {
 		}
 		r = &c
 	}
-	d.pending.Await(routeKey(r.div.Host, r.div.ID), r, q)
+	d.pending.Await(route.Key(r.div.Host, r.div.ID), r, q)
 }
 
 // lockedFlush runs f (a look-up's time-out) under d.mu and sends the verdicts it decided: no
@@ -33,7 +34,3 @@ func (d *Daemon) lockedFlush(f func()) {
 	f()
 	d.batches.Flush()
 }
-
-// routeKey scopes a route id by the host that diverted it: ids are unique per server
-// process only.
-func routeKey(host, id string) string { return host + "\x00" + id }

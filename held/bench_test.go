@@ -67,7 +67,7 @@ type counter struct {
 	n  int
 }
 
-func (c *counter) Reinject(string, string, []byte) error {
+func (c *counter) Reinject(string, string, string, []byte) error {
 	c.mu.Lock()
 	c.n++
 	c.mu.Unlock()
@@ -158,7 +158,7 @@ type latenessRecorder struct {
 	msg       amp.Message
 }
 
-func (r *latenessRecorder) Reinject(_, key string, _ []byte) error {
+func (r *latenessRecorder) Reinject(_, key, _ string, _ []byte) error {
 	now := time.Now()
 	var id uint64
 	fmt.Sscanf(key, "held-%d-", &id)

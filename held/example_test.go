@@ -13,7 +13,7 @@ import (
 // printer is an Actions that prints what would be re-injected.
 type printer struct{}
 
-func (printer) Reinject(host, key string, stanza []byte) error {
+func (printer) Reinject(host, key, _ string, stanza []byte) error {
 	fmt.Printf("reinject to %s [%s]:\n%s\n", host, key, stanza)
 	return nil
 }

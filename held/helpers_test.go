@@ -102,7 +102,7 @@ type recorder struct {
 
 var errSend = errors.New("test: send failed")
 
-func (r *recorder) Reinject(host, key string, stanza []byte) error {
+func (r *recorder) Reinject(host, key, _ string, stanza []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.call++

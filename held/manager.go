@@ -12,6 +12,7 @@ import (
 
 	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/resolver"
+	"github.com/ampd-xmpp/ampd/route"
 	"github.com/ampd-xmpp/ampd/store"
 )
 
@@ -25,7 +26,9 @@ type Actions interface {
 	//
 	// It is called with the manager's lock held: it must not block for long and must not
 	// call back into the manager.
-	Reinject(host, key string, stanza []byte) error
+	// routeID is the ROUTE-ID the message was held under ("" for none), for the module to
+	// refuse a step of a request it gave up on (route protocol §8).
+	Reinject(host, key, routeID string, stanza []byte) error
 }
 
 // Options tune a Manager. The zero value is usable.
@@ -170,12 +173,12 @@ func (m *Manager) Recovery() Recovery {
 // route is the divert's ROUTE-ID: a re-divert of a message already held returns the
 // existing ID and stores nothing. d is the decision at receipt; a notify rule it met is
 // spent (its notification goes out with the verdict).
-func (m *Manager) Hold(host, route string, msg []byte, received time.Time, d resolver.Decision) (uint64, error) {
+func (m *Manager) Hold(host, routeID string, msg []byte, received time.Time, d resolver.Decision) (uint64, error) {
 	if d.Verdict != resolver.Hold {
 		return 0, fmt.Errorf("held: verdict %q is not hold", d.Verdict)
 	}
 	h := &heldMessage{rec: store.Record{
-		Host: host, Route: route, Message: slices.Clone(msg),
+		Host: host, Route: routeID, Message: slices.Clone(msg),
 		Received: received.UTC(), State: store.Held, Rule: -1,
 	}}
 	if err := amp.ParseMessage(h.rec.Message, &h.msg); err != nil {
@@ -208,7 +211,7 @@ func (m *Manager) Hold(host, route string, msg []byte, received time.Time, d res
 	if m.closed {
 		return 0, errors.New("held: manager closed")
 	}
-	if id, ok := m.byRoute[routeKey(host, route)]; ok && route != "" {
+	if id, ok := m.byRoute[route.Key(host, routeID)]; ok && routeID != "" {
 		return id, nil
 	}
 	if err := m.st.Put(&h.rec); err != nil {
@@ -290,15 +293,13 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-func routeKey(host, route string) string { return host + "\x00" + route }
-
 // add indexes a held message and schedules its deadlines that have not fired.
 func (m *Manager) add(h *heldMessage) {
 	id := h.rec.ID
 	m.msgs[id] = h
 	m.byRecipient[h.rec.Recipient] = append(m.byRecipient[h.rec.Recipient], id)
 	if h.rec.Route != "" {
-		m.byRoute[routeKey(h.rec.Host, h.rec.Route)] = id
+		m.byRoute[route.Key(h.rec.Host, h.rec.Route)] = id
 	}
 	for _, d := range h.rec.Deadlines {
 		if !h.rec.HasFired(d.Rule) {
@@ -322,7 +323,7 @@ func (m *Manager) remove(h *heldMessage) {
 		m.byRecipient[h.rec.Recipient] = ids
 	}
 	if h.rec.Route != "" {
-		delete(m.byRoute, routeKey(h.rec.Host, h.rec.Route))
+		delete(m.byRoute, route.Key(h.rec.Host, h.rec.Route))
 	}
 	// Its deadlines stay in the heap and are skipped when they come due.
 }
@@ -334,4 +335,32 @@ func (m *Manager) sortedIDs() []uint64 {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// Abandoned forgets, durably and without sending anything, the messages held under host and
+// each of routes: the server module gave up on those requests before the hold verdict reached
+// it (it answered the sender itself, route protocol §8), so releasing or expiring them later
+// would give the sender two outcomes. A route it does not hold (never held, already done) is
+// skipped. It returns how many messages it forgot; a store that refuses the delete keeps the
+// message (logged: it would then be delivered as well as answered).
+func (m *Manager) Abandoned(host string, routes ...string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, routeID := range routes {
+		id, ok := m.byRoute[route.Key(host, routeID)]
+		if m.closed || !ok || routeID == "" {
+			continue
+		}
+		h := m.msgs[id]
+		if err := m.st.Apply(nil, []uint64{id}); err != nil {
+			m.log.Error("held message abandoned by the server module but cannot be deleted; it will still be released or expire; check the store", "id", id, "host", host, "route", routeID, "err", err)
+			continue
+		}
+		m.log.Warn("held message forgotten: the server module gave up on the request before the hold verdict; the sender already got the module's answer",
+			"id", id, "host", host, "route", routeID, "recipient", h.rec.Recipient, "state", h.rec.State.String())
+		m.remove(h)
+		n++
+	}
+	return n
 }

@@ -73,7 +73,7 @@ func (m *Manager) send(hs []*heldMessage) []*heldMessage {
 	done := hs[:0:0]
 	for _, h := range hs {
 		if out := outgoing(&h.rec, &h.msg, m.replyFrom(h.rec.Host)); out != nil {
-			if err := m.act.Reinject(h.rec.Host, Key(&h.rec), out); err != nil {
+			if err := m.act.Reinject(h.rec.Host, Key(&h.rec), h.rec.Route, out); err != nil {
 				m.log.Warn("held message: send failed; will retry", "id", h.rec.ID, "key", Key(&h.rec), "err", err)
 				m.unsent[h.rec.ID] = true
 				m.scheduleRetry()

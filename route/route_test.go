@@ -134,6 +134,8 @@ func TestWriters(t *testing.T) {
 			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r3' action='deliver' strip='amp'/></message>`},
 		5: {AppendDeliverStripped(nil, "amp.localhost", "localhost", "r4", reply),
 			`<message from='amp.localhost' to='localhost'><verdict xmlns='urn:x-ampd:route:0' route='r4' action='deliver' strip='amp'>` + string(reply) + `</verdict></message>`},
+		6: {AppendRouteReinject(nil, "amp.localhost", "localhost", "held-2-release", "a'b-7", reply),
+			`<message from='amp.localhost' to='localhost'><reinject xmlns='urn:x-ampd:route:0' id='held-2-release' route='a&apos;b-7'><forwarded xmlns='urn:xmpp:forward:0'>` + string(reply) + `</forwarded></reinject></message>`},
 	}
 	for i, tc := range tests {
 		if string(tc.got) != tc.want {

@@ -70,9 +70,20 @@ func AppendVerdictElement(dst []byte, id string, verdict Verdict, strip bool, re
 // acknowledges it (see ParseReinjected), so a resend after a crash or a lost connection never
 // reaches the recipient twice.
 func AppendReinject(dst []byte, component, host, id string, msg []byte) []byte {
+	return AppendRouteReinject(dst, component, host, id, "", msg)
+}
+
+// AppendRouteReinject is AppendReinject for a step of the message held for routeID (omitted
+// when ""): a module that gave up on that route before the hold verdict routes nothing for it
+// (route protocol §8), even when this re-inject reaches it before the verdict does.
+func AppendRouteReinject(dst []byte, component, host, id, routeID string, msg []byte) []byte {
 	dst = appendOpen(dst, component, host)
 	dst = append(dst, "<reinject xmlns='"+NS+"' id='"...)
 	dst = xmlscan.AppendEscaped(dst, id)
+	if routeID != "" {
+		dst = append(dst, "' route='"...)
+		dst = xmlscan.AppendEscaped(dst, routeID)
+	}
 	dst = append(dst, "'><forwarded xmlns='"+NSForward+"'>"...)
 	dst = append(dst, msg...)
 	dst = append(dst, "</forwarded></reinject></message>"...)

@@ -116,6 +116,16 @@ local reinjected_first, reinjected_last = 1, 0;
 -- not routed a second time.
 local reinjected_store = module:open_store("ampd_reinjected");
 
+-- Route ids of requests this module answered itself, without ampd's verdict
+-- (no verdict within PENDING_TIMEOUT, ampd away past the grace): a verdict that
+-- comes later is not carried out, and is answered with <abandoned/> so that
+-- ampd forgets a message it held for it (route protocol §8). In memory only,
+-- bounded like the re-inject keys (REINJECTED_MAX, REINJECTED_MAX_AGE), in the
+-- order they were given up.
+local abandoned = {};
+local abandoned_order = {};
+local abandoned_first, abandoned_last = 1, 0;
+
 -- The component ------------------------------------------------------------
 
 local function component_module()
@@ -358,6 +368,33 @@ local function forget(route_id)
 	return entry;
 end
 
+local function drop_oldest_abandoned()
+	abandoned[abandoned_order[abandoned_first]] = nil;
+	abandoned_order[abandoned_first] = nil;
+	abandoned_first = abandoned_first + 1;
+end
+
+local function remember_abandoned(route_id, now)
+	abandoned[route_id] = now;
+	abandoned_last = abandoned_last + 1;
+	abandoned_order[abandoned_last] = route_id;
+	if abandoned_last - abandoned_first + 1 > REINJECTED_MAX then
+		drop_oldest_abandoned();
+	end
+end
+
+local function abandoned_notice(route_id)
+	return st.message({ from = HOST, to = COMPONENT })
+		:tag("abandoned", { xmlns = xmlns_route, route = route_id }):up();
+end
+
+local function sweep_abandoned(now)
+	while abandoned_first <= abandoned_last
+		and now - abandoned[abandoned_order[abandoned_first]] >= REINJECTED_MAX_AGE do
+		drop_oldest_abandoned();
+	end
+end
+
 -- Divert hooks --------------------------------------------------------------
 
 local function origin_kind_of(origin, hook_kind)
@@ -444,6 +481,14 @@ local function handle_verdict(verdict)
 	end
 	local entry = route_id and forget(route_id);
 	if not entry then
+		if route_id and abandoned[route_id] then
+			-- The sender already has this module's answer: carrying out the
+			-- verdict, or ampd's keeping a held message, would be a second outcome.
+			module:log("warn", "Verdict %s for route %s came after this module answered the request itself (no verdict in %d s, or ampd away past the %d s grace); telling ampd to forget it",
+				action, route_id, PENDING_TIMEOUT, DOWN_GRACE);
+			send_to_component(abandoned_notice(route_id));
+			return;
+		end
 		module:log("debug", "Ignoring verdict for unknown route %s", tostring(route_id));
 		return;
 	end
@@ -543,7 +588,15 @@ local function handle_reinject(reinject)
 		module:log("warn", "Ignoring reinject: %s", reason);
 		return;
 	end
-	if action == "route" then
+	local route_id = reinject.attr.route;
+	if action == "route" and route_id and abandoned[route_id] then
+		-- A release or expiry reply of a message ampd held for a request this
+		-- module already answered itself (route protocol §8): routing it would
+		-- be a second outcome. Acknowledged below, so that ampd completes it.
+		module:log("warn", "Not re-injecting message %s: this module answered its request (route %s) itself before ampd's verdict; telling ampd to forget it",
+			tostring(inner.attr.id), route_id);
+		send_to_component(abandoned_notice(route_id));
+	elseif action == "route" then
 		clean_client_ns(inner);
 		module:log("debug", "Re-injecting message %s from %s to %s: %s",
 			tostring(inner.attr.id), inner.attr.from, inner.attr.to, reason);
@@ -720,6 +773,7 @@ hook_component_host();
 
 local function expire(route_id, entry)
 	forget(route_id);
+	remember_abandoned(route_id, os_time());
 	if WHEN_DOWN == "pass" then
 		deliver(entry);
 	else
@@ -730,6 +784,7 @@ end
 local function sweep()
 	local now = os_time();
 	sweep_reinjected(now);
+	sweep_abandoned(now);
 	local expired = {};
 	local away = not component_connected();
 	for route_id, entry in pairs(pending) do

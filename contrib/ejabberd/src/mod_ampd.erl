@@ -162,6 +162,13 @@ status_table(Host) -> gen_mod:get_module_proc(Host, ampd_status).
 %% count the oldest routed key is dropped, however often it was resent.
 reinjected_table(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected).
 reinjected_order(Host) -> gen_mod:get_module_proc(Host, ampd_reinjected_order).
+%% Route ids of requests this module answered itself, without ampd's verdict
+%% (no verdict within pending_timeout, ampd away past the grace): a verdict that
+%% comes later is not carried out but answered with <abandoned/> (route protocol
+%% §8), so that ampd forgets a message it held for it. {Id, Order} and
+%% {Order, Id}, like the re-inject keys and within the same bounds; in memory only.
+abandoned_table(Host) -> gen_mod:get_module_proc(Host, ampd_abandoned).
+abandoned_order(Host) -> gen_mod:get_module_proc(Host, ampd_abandoned_order).
 proc(Host) -> gen_mod:get_module_proc(Host, ?MODULE).
 
 mod_opt(Name, Opts) -> gen_mod:get_opt(Name, Opts).
@@ -195,6 +202,8 @@ init([Host, Opts]) ->
     ets:new(status_table(Host), [named_table, public, set]),
     ets:new(reinjected_table(Host), [named_table, public, set]),
     ets:new(reinjected_order(Host), [named_table, public, ordered_set]),
+    ets:new(abandoned_table(Host), [named_table, public, set]),
+    ets:new(abandoned_order(Host), [named_table, public, ordered_set]),
     Component = mod_opt(component, Opts),
     Prefix = binary:encode_hex(crypto:strong_rand_bytes(6)),
     set_status(Host, route_prefix, Prefix),
@@ -246,6 +255,7 @@ handle_cast(_Msg, Host) ->
 handle_info(expire, Host) ->
     expire_pending(Host),
     expire_reinjected(Host),
+    drop_abandoned(Host, 0),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     {noreply, Host};
 handle_info(_Info, Host) ->
@@ -528,6 +538,7 @@ expire_pending(Host) ->
 		      [_] ->
 			  ?DEBUG("mod_ampd: no verdict for route ~ts in time",
 				 [Id]),
+			  remember_abandoned(Host, Id),
 			  case when_down(Host, Msg,
 					 ?T("AMP processing timed out")) of
 			      pass -> route_guarded(Msg, Origin);
@@ -584,7 +595,21 @@ handle_control(Host, #xmlel{name = <<"verdict">>} = El) ->
 handle_control(Host, #xmlel{name = <<"reinject">>} = El) ->
     case forwarded_message(El) of
 	{ok, #message{from = #jid{}} = Msg} ->
-	    reinject(Host, fxml:get_tag_attr_s(<<"id">>, El), Msg);
+	    Route = fxml:get_tag_attr_s(<<"route">>, El),
+	    case Route /= <<>> andalso ets:member(abandoned_table(Host), Route) of
+		true ->
+		    %% A release or expiry reply of a message ampd held for a request
+		    %% this module already answered itself (route protocol §8):
+		    %% routing it would be a second outcome. Acknowledged, so that
+		    %% ampd completes it.
+		    ?WARNING_MSG("mod_ampd: not re-injecting ~ts: this module answered "
+				 "its request (route ~ts) itself before ampd's verdict; "
+				 "telling ampd to forget it", [xmpp:get_id(Msg), Route]),
+		    send_abandoned(Host, Route),
+		    send_reinjected(Host, fxml:get_tag_attr_s(<<"id">>, El));
+		false ->
+		    reinject(Host, fxml:get_tag_attr_s(<<"id">>, El), Msg)
+	    end;
 	_ -> ?WARNING_MSG("mod_ampd: bad reinject ~ts", [fxml:element_to_binary(El)])
     end;
 handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
@@ -677,7 +702,21 @@ action(_) -> error.
 handle_verdict(Host, Id, Action, El) ->
     case ets:take(pending_table(Host), Id) of
 	[] ->
-	    ?DEBUG("mod_ampd: verdict for unknown route ~ts ignored", [Id]);
+	    case ets:member(abandoned_table(Host), Id) of
+		true ->
+		    %% The sender already has this module's answer: carrying out
+		    %% the verdict, or ampd's keeping a held message, would be a
+		    %% second outcome.
+		    ?WARNING_MSG("mod_ampd: verdict ~ts for route ~ts came after "
+				 "this module answered the request itself (no "
+				 "verdict in ~B s, or ampd away past the ~B s "
+				 "grace); telling ampd to forget it",
+				 [Action, Id, opt(Host, pending_timeout) div 1000,
+				  opt(Host, down_grace)]),
+		    send_abandoned(Host, Id);
+		false ->
+		    ?DEBUG("mod_ampd: verdict for unknown route ~ts ignored", [Id])
+	    end;
 	[#pending{packet = Msg, origin = Origin}] ->
 	    post_reply(Host, El),
 	    case Action of
@@ -815,6 +854,32 @@ forget_reinjected(Host, Order) ->
 	    mnesia:dirty_delete(ampd_reinjected, {Host, Key});
 	[] -> ok
     end.
+
+remember_abandoned(Host, Id) ->
+    Order = {wall_ms(), erlang:unique_integer([monotonic, positive])},
+    ets:insert(abandoned_table(Host), {Id, Order}),
+    ets:insert(abandoned_order(Host), {Order, Id}),
+    drop_abandoned(Host, ets:info(abandoned_table(Host), size)
+		   - opt(Host, reinjected_max)).
+
+%% Drops the N oldest abandoned route ids, then those older than
+%% reinjected_max_age.
+drop_abandoned(Host, N) ->
+    Deadline = wall_ms() - opt(Host, reinjected_max_age),
+    case ets:first(abandoned_order(Host)) of
+	{Since, _} = Order when N > 0; Since < Deadline ->
+	    [{_, Id}] = ets:take(abandoned_order(Host), Order),
+	    ets:delete(abandoned_table(Host), Id),
+	    drop_abandoned(Host, N - 1);
+	_ -> ok
+    end.
+
+send_abandoned(Host, Id) ->
+    Notice = #xmlel{name = <<"abandoned">>,
+		    attrs = [{<<"xmlns">>, ?NS_ROUTE}, {<<"route">>, Id}]},
+    ejabberd_router:route(
+      #message{from = jid:make(Host), to = jid:make(component(Host)),
+	       sub_els = [Notice]}).
 
 send_reinjected(Host, Key) ->
     Ack = #xmlel{name = <<"reinjected">>,
