@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,7 +30,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "integration: cannot install %s: %v\n", serverKind(), err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath)) // the ampd binary built for this run
+	}
+	os.Exit(code)
 }
 
 // env is one sandbox: a Prosody and an in-process ampd in front of it.
