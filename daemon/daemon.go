@@ -44,7 +44,8 @@ type Daemon struct {
 	held      *held.Manager // messages ampd keeps itself (expire-at while offline)
 	reinjects *metrics.ReinjectTracker
 
-	privileged atomic.Bool // the XEP-0356 presence permission has been announced
+	privileged atomic.Bool         // the XEP-0356 presence permission has been announced
+	gate       *route.AnnounceGate // announces each host once its permissions are known
 	everUp     atomic.Bool
 
 	requests sync.Pool // *request with parse storage, reused from divert to divert
@@ -96,6 +97,9 @@ func New(cfg *config.Config, log *slog.Logger, m *metrics.Metrics, opts Options)
 	d.pending = iq.NewPending[*request](d.send, d.lockedFlush)
 	d.rosters = iq.NewCache[subscribers]()
 	d.hops = iq.NewCache[resolver.NextHop]()
+	d.gate = route.NewAnnounceGate(d.hosts, route.PrivilegeWait, log, func(h string) {
+		d.send(route.AppendAnnounce(nil, d.domain, h, d.settings.Load().disco))
+	})
 	d.client = component.New(cfg.Component.Client(log.With("layer", "component")), handler{d})
 	d.out = d.client
 	if err := d.openHeld(cfg.Store.Path, opts.Store); err != nil {
@@ -144,9 +148,7 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 	d.settings.Store(s)
 	d.metrics.ConfigLastReloadSuccessful.Set(1)
 	d.metrics.ConfigLastReloadSuccess.SetToCurrentTime()
-	if d.client.Connected() {
-		d.announce(s)
-	}
+	d.gate.Reannounce()
 	return nil
 }
 
@@ -155,12 +157,6 @@ func (d *Daemon) Held() int { return d.held.Len() }
 
 // Presence returns the presence table, for inspection.
 func (d *Daemon) Presence() *presence.Table { return d.presence }
-
-func (d *Daemon) announce(s *settings) {
-	for _, h := range d.hosts {
-		d.send(route.AppendAnnounce(nil, d.domain, h, s.disco))
-	}
-}
 
 // sendWaiting is send for verdicts: when the connection's queue is full it waits for room, so
 // that a server that reads slowly slows ampd's reading down instead of losing verdicts (the

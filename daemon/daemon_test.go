@@ -37,7 +37,24 @@ type harness struct {
 	now     time.Time
 }
 
+// start connects a daemon to a fake server that grants the presence permission for host, and
+// returns once ampd has announced itself there.
 func start(t *testing.T, edit func(*config.Config)) *harness {
+	t.Helper()
+	h := connect(t, edit)
+	h.grant(host)
+	h.expect(`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'>` + announced + `</announce></message>`)
+	return h
+}
+
+// grant sends hostname's XEP-0356 announcement: presence and roster permissions.
+func (h *harness) grant(hostname string) {
+	h.t.Helper()
+	h.send(`<message from='` + hostname + `' to='amp.localhost'><privilege xmlns='urn:xmpp:privilege:2'><perm access='presence' type='managed_entity'/><perm access='roster' type='get'/></privilege></message>`)
+}
+
+// connect connects a daemon to a fake server that has sent nothing yet.
+func connect(t *testing.T, edit func(*config.Config)) *harness {
 	t.Helper()
 	srv, err := componenttest.Start("127.0.0.1:0", componenttest.Config{Domain: domain, Secret: secret})
 	if err != nil {
@@ -76,7 +93,6 @@ func start(t *testing.T, edit func(*config.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.expect(`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'>` + announced + `</announce></message>`)
 	return h
 }
 
@@ -327,14 +343,20 @@ func TestSkipsMalformed(t *testing.T) {
 	}
 }
 
+// Ready only once the server has granted the presence permission; ampd announces itself to
+// the module only after that grant (so that the requests the module then diverts again find
+// the permissions recorded), not on the connect.
 func TestReadiness(t *testing.T) {
-	h := start(t, nil)
+	h := connect(t, nil)
+	h.send(`<iq type='get' from='a@localhost/b' to='amp.localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>`)
+	if got := h.recv(); !strings.Contains(string(got), "id='sync'") {
+		t.Fatalf("before the privilege announcement ampd sent %s, want only the ping answer", got)
+	}
 	if err := h.d.Ready(); err == nil || !strings.Contains(err.Error(), "privilege") {
 		t.Fatalf("Ready before the privilege announcement = %v", err)
 	}
-	h.send(`<message from='localhost' to='amp.localhost'><privilege xmlns='urn:xmpp:privilege:2'><perm access='presence' type='managed_entity'/></privilege></message>`)
-	h.send(`<iq type='get' from='a@localhost/b' to='amp.localhost' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>`)
-	h.recv() // the ping answer: the announcement before it has been handled
+	h.grant(host)
+	h.expect(`<message from='amp.localhost' to='localhost'><announce xmlns='urn:x-ampd:route:0'>` + announced + `</announce></message>`)
 	if err := h.d.Ready(); err != nil {
 		t.Fatalf("Ready after the announcement = %v", err)
 	}

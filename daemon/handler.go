@@ -25,14 +25,15 @@ func (h handler) Connected() {
 	d.privileged.Store(false)
 	d.metrics.ResetHosts(d.hosts) // each host announces its permissions again
 	d.metrics.ComponentConnected.Set(1)
-	d.log.Info("connected to the XMPP server; announcing features", "hosts", d.hosts)
-	d.announce(d.settings.Load())
+	d.log.Info("connected to the XMPP server; announcing features to each host once it has sent its permissions", "hosts", d.hosts)
+	d.gate.Connected()
 	// Re-injects sent on the last connection may have been lost with it: send again every one
 	// the module has not acknowledged (it routes each key once).
 	d.held.Retry()
 }
 
 func (h handler) Disconnected(err error) {
+	h.d.gate.Disconnected()
 	h.d.metrics.ComponentConnected.Set(0)
 	h.d.metrics.ResetHosts(h.d.hosts)     // permissions hold for one connection
 	if errors.Is(err, context.Canceled) { // ampd is stopping: nothing is wrong
@@ -97,6 +98,7 @@ func (d *Daemon) message(raw []byte) {
 			d.metrics.HostPrivileged.WithLabelValues(p.Host).Set(1)
 		}
 		d.privileged.Store(true)
+		d.gate.Privileged(p.Host)
 		return
 	}
 	d.skip("unexpected", "message that is neither a divert nor a privilege announcement", raw)

@@ -70,6 +70,10 @@ func TestCleanStartAndStopLogs(t *testing.T) {
 		cancel()
 		t.Fatal(err)
 	}
+	if err := conn.Send(`<message from='` + host + `' to='amp.localhost'><privilege xmlns='urn:xmpp:privilege:2'><perm access='presence' type='managed_entity'/></privilege></message>`); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	if _, err := conn.Recv(actx); err != nil { // the announcement: ampd is connected
 		cancel()
 		t.Fatal(err)
