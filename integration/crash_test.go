@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
 )
 
@@ -99,7 +98,7 @@ func containsAttr(raw []byte, name, value string) bool {
 // (ampd_down_grace, default 20 s): nobody sees it. Every message is delivered with its
 // notification exactly once — none bounced, none lost, none doubled.
 func TestCrashWhileDiverting(t *testing.T) {
-	e := newEnv(t, envOptions{external: true, edit: noPresencePolicy})
+	e := newEnv(t, envOptions{external: true})
 	dir := t.TempDir()
 	cfgPath, httpAddr := e.writeConfig(dir)
 	logPath := filepath.Join(dir, "ampd.log")
@@ -155,7 +154,7 @@ func TestCrashWhileDiverting(t *testing.T) {
 // kill -9 of ampd around the deadline of held messages, and again while releasing them: every
 // held message ends exactly once (one alert for the expired ones, one delivery for the others).
 func TestCrashWithHeldMessages(t *testing.T) {
-	e := newEnv(t, envOptions{external: true, edit: noPresencePolicy})
+	e := newEnv(t, envOptions{external: true})
 	dir := t.TempDir()
 	cfgPath, httpAddr := e.writeConfig(dir)
 	logPath := filepath.Join(dir, "ampd.log")
@@ -268,8 +267,3 @@ func waitMetric(t *testing.T, e *env, p *process, name string, want float64) {
 		return nil
 	})
 }
-
-// noPresencePolicy turns the §9 policy off for the crash tests, which are about exactly-once:
-// a request re-diverted the instant a restarted ampd reconnects may have its roster read
-// refused before the server recorded ampd's XEP-0356 permissions (see TestLifecycle).
-func noPresencePolicy(c *config.Config) { c.Privacy.PresencePolicy = config.PolicyOff }

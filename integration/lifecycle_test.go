@@ -7,19 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ampd-xmpp/ampd/config"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
 )
 
 // ampd stopped → a request is kept by the module (its grace, 20 s by default), not bounced;
 // ampd started again within it → presence is rebuilt and the kept request is processed, without
 // restarting the server; the server restarted → ampd reconnects by itself and rebuilds presence.
-//
-// The §9 policy is off: the request kept while ampd was stopped is re-diverted the moment it
-// reconnects, and ejabberd may refuse the roster read ampd then makes before it has recorded
-// the component's XEP-0356 permissions (the roster policy is tested elsewhere).
 func TestLifecycle(t *testing.T) {
-	e := newEnv(t, envOptions{edit: func(c *config.Config) { c.Privacy.PresencePolicy = config.PolicyOff }})
+	e := newEnv(t, envOptions{})
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", prio(0))
 	bob := e.client(bobU, "pc", prio(3))
