@@ -14,9 +14,9 @@ import (
 // ampd's XEP-0356 permissions refuses that roster read (seen on ejabberd 23.01, whose
 // component connection is announced to ampd before the grant is stored), and the request
 // would be answered invalid-rules. So each host is announced once its privilege
-// announcement has arrived — the servers send it after recording the grant — or, for a
-// host that sends none (privileged_entities not configured), after a wait, so that ampd
-// still serves that host with what it can see.
+// announcement has arrived — the servers send it as they record the grant (PROTOCOL.md §4)
+// — or, for a host that sends none (privileged_entities not configured), after a wait, so
+// that ampd still serves that host with what it can see.
 type AnnounceGate struct {
 	hosts    []string
 	wait     time.Duration
