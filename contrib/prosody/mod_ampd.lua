@@ -755,6 +755,20 @@ local function on_component_disconnected(event)
 	down_since = down_since or os_time();
 end
 
+-- With Prosody's default (kick_new) a second connection of the component is
+-- refused while the first is open: a standby ampd cannot replace one that froze
+-- (a paused VM), nor a restarted ampd a connection the server still believes
+-- open, until the server notices. ampd has one connection at a time, and the
+-- newest is the one to keep (docs/DEPLOYMENT.md).
+local function check_conflict_resolution()
+	local policy = module:context(COMPONENT):get_option_string("component_conflict_resolve", "kick_new");
+	if policy ~= "kick_old" then
+		module:log("warn", "Component %q keeps an old connection and refuses ampd's new one (component_conflict_resolve = %q): "
+			.."a standby ampd cannot take over from one that froze. Set component_conflict_resolve = \"kick_old\" in its Component section",
+			COMPONENT, policy);
+	end
+end
+
 local hooked_component_events = nil;
 local function hook_component_host()
 	local host_session = hosts[COMPONENT];
@@ -762,6 +776,7 @@ local function hook_component_host()
 	hooked_component_events = host_session.events;
 	module:hook_object_event(host_session.events, "component-authenticated", on_component_authenticated);
 	module:hook_object_event(host_session.events, "component-disconnected", on_component_disconnected);
+	check_conflict_resolution();
 end
 
 module:hook_global("host-activated", function (host)

@@ -111,6 +111,9 @@ func configFile(o Options, c2s, comp, s2s int, paths sandboxPaths) string {
 	w("")
 	w("Component %s", q(o.ComponentDomain))
 	w("\tcomponent_secret = %s", q(o.ComponentSecret))
+	if !o.KeepOldComponentConnection {
+		w("\tcomponent_conflict_resolve = \"kick_old\"")
+	}
 	w("\tmodules_enabled = { \"privilege\" }")
 	return b.String()
 }

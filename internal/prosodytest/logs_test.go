@@ -64,3 +64,21 @@ func TestModuleLogs(t *testing.T) {
 	stub.close()
 	waitLog(t, s, "info", "ampd component "+s.ComponentDomain+" disconnected (", "0 requests stay retained")
 }
+
+// The module warns at start when the component keeps an old connection and refuses ampd's
+// new one (Prosody's default), since a standby ampd could not replace a frozen one; with
+// component_conflict_resolve = "kick_old", as the README asks, it says nothing.
+func TestConflictResolutionWarning(t *testing.T) {
+	s := startSandbox(t, Options{KeepOldComponentConnection: true, LogLevel: "info"})
+	waitLog(t, s, "warn", "component_conflict_resolve = \"kick_new\"", "kick_old")
+
+	s = startSandbox(t, Options{LogLevel: "info"})
+	waitLog(t, s, "info", "mod_ampd ready")
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "component_conflict_resolve") {
+		t.Errorf("warned about component_conflict_resolve although it is kick_old:\n%s", data)
+	}
+}

@@ -40,6 +40,9 @@ type Options struct {
 	WithoutOffline bool
 	// WithoutAmpd leaves mod_ampd out (a plain Prosody with the component).
 	WithoutAmpd bool
+	// KeepOldComponentConnection leaves Prosody's default component_conflict_resolve
+	// (kick_new) instead of the "kick_old" the module's README asks for.
+	KeepOldComponentConnection bool
 	// PrivilegedMessage also grants the component message = "outgoing"
 	// (XEP-0356 privileged sending), which ampd itself does not need.
 	PrivilegedMessage bool

@@ -37,6 +37,7 @@
 -include("xmpp.hrl").
 -include("logger.hrl").
 -include("translate.hrl").
+-include("ejabberd_router.hrl").
 
 -define(NS_ROUTE, <<"urn:x-ampd:route:0">>).
 -define(NS_AMP_PROTO, <<"http://jabber.org/protocol/amp">>).
@@ -68,6 +69,12 @@
 %% How long the module waits for a disco#info answer it asked for on ampd's
 %% behalf (docs/PROTOCOL.md §6) before it relays a time-out error.
 -define(DISCO_TIMEOUT_MS, 30000).
+%% How long a new connection of ampd's component waits for the one it replaces
+%% to end (replace_connections/2).
+-define(REPLACE_TIMEOUT_MS, 5000).
+%% The component_connected hook runs before mod_privilege's (50), so that a
+%% replaced connection has ended before the new one is granted permissions.
+-define(PRIO_CONNECTED, 40).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -236,6 +243,23 @@ handle_cast(component_connected, Host) ->
     set_status(Host, component_up, true),
     {noreply, Host};
 handle_cast({component_disconnected, Reason}, Host) ->
+    case ejabberd_router:is_my_route(component(Host)) of
+	true ->
+	    %% A connection this module replaced (replace_connections/2): ampd
+	    %% is still connected through the new one.
+	    ?INFO_MSG("mod_ampd: a replaced connection of ampd component ~ts "
+		      "closed (~ts); ampd stays connected", [component(Host), Reason]),
+	    {noreply, Host};
+	false ->
+	    component_down(Host, Reason)
+    end;
+handle_cast(redivert_all, Host) ->
+    redivert_all(Host),
+    {noreply, Host};
+handle_cast(_Msg, Host) ->
+    {noreply, Host}.
+
+component_down(Host, Reason) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts disconnected (~ts); ~B requests "
 	      "stay retained, new ones are kept for ~B s",
 	      [component(Host), Reason, retained(Host), opt(Host, down_grace)]),
@@ -245,11 +269,6 @@ handle_cast({component_disconnected, Reason}, Host) ->
 	undefined -> set_status(Host, down_since, now_ms());
 	_ -> ok
     end,
-    {noreply, Host};
-handle_cast(redivert_all, Host) ->
-    redivert_all(Host),
-    {noreply, Host};
-handle_cast(_Msg, Host) ->
     {noreply, Host}.
 
 handle_info(expire, Host) ->
@@ -299,7 +318,7 @@ add_hooks(Host) ->
 		       ?PRIO_DEFAULT),
     %% Global hooks: adding the same handler twice is a no-op.
     ejabberd_hooks:add(component_connected, ?MODULE, component_connected,
-		       ?PRIO_DEFAULT),
+		       ?PRIO_CONNECTED),
     ejabberd_hooks:add(component_disconnected, ?MODULE,
 		       component_disconnected, ?PRIO_DEFAULT).
 
@@ -322,7 +341,7 @@ remove_hooks(Host) ->
 	true -> ok;
 	false ->
 	    ejabberd_hooks:delete(component_connected, ?MODULE,
-				  component_connected, ?PRIO_DEFAULT),
+				  component_connected, ?PRIO_CONNECTED),
 	    ejabberd_hooks:delete(component_disconnected, ?MODULE,
 				  component_disconnected, ?PRIO_DEFAULT)
     end.
@@ -1012,7 +1031,56 @@ disco_local_features(Acc, _From, _To, _Node, _Lang) ->
 %%% XEP-0356 presence gaps of ejabberd 23.01
 %%%===================================================================
 component_connected(Component) ->
+    replace_connections(Component, self()),
     cast_hosts_of(Component, component_connected).
+
+%% ampd has one connection at a time: a new one replaces the others (as
+%% Prosody's component_conflict_resolve = "kick_old"). ejabberd itself would
+%% keep them all and spread the component's stanzas over them at random, so
+%% that a frozen ampd (a paused VM, SIGSTOP), whose connection stays open,
+%% would keep receiving diverts its standby never sees, and the standby the
+%% answers to its own queries.
+%%
+%% The hook runs in the new connection's process, before mod_privilege's
+%% (priority), and waits until the old connections have ended: their
+%% component_disconnected hooks make mod_privilege forget the component's
+%% permissions, and that must happen before it grants them to the new
+%% connection, not after.
+replace_connections(Component, New) ->
+    Backend = ejabberd_router:get_backend(),
+    Routes = case Backend:find_routes(Component) of
+		 {ok, Rs} when is_list(Rs) -> Rs;
+		 Rs when is_list(Rs) -> Rs;
+		 _ -> []
+	     end,
+    Pids = [P || #route{pid = P} <- Routes, is_pid(P)],
+    case lists:member(New, Pids) of
+	false -> ok; % not run by a connection of the component
+	true ->
+	    Refs = [begin
+			 ?WARNING_MSG("mod_ampd: a new connection of ampd component ~ts "
+				      "replaces the one in process ~p (a second ampd, or "
+				      "one that froze and was replaced by its standby)",
+				      [Component, Old]),
+			 Ref = erlang:monitor(process, Old),
+			 ejabberd_service:send(Old, xmpp:serr_conflict(
+						      ?T("Replaced by a new connection"),
+						      ejabberd_option:language())),
+			 ejabberd_service:stop_async(Old),
+			 Ref
+		     end || Old <- Pids -- [New]],
+	    lists:foreach(
+	      fun(Ref) ->
+		      receive {'DOWN', Ref, process, _, _} -> ok
+		      after ?REPLACE_TIMEOUT_MS ->
+			      erlang:demonitor(Ref, [flush]),
+			      ?ERROR_MSG("mod_ampd: a replaced connection of ampd component "
+					 "~ts did not end within ~B ms; ampd may lack its "
+					 "XEP-0356 permissions until it reconnects",
+					 [Component, ?REPLACE_TIMEOUT_MS])
+		      end
+	      end, Refs)
+    end.
 
 component_disconnected(Component, Reason) ->
     cast_hosts_of(Component, {component_disconnected, reason_text(Reason)}).
