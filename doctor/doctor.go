@@ -62,10 +62,18 @@ func Run(ctx context.Context, path string, o Options) *Report {
 		}
 		return r
 	}
+	// An ampd without its HTTP endpoint may run: doctor must not connect beside it, since
+	// both servers' modules keep only the newest connection of the component, so doctor's
+	// would replace ampd's.
+	if cfg.Store.Backend == config.BackendPostgres {
+		if active := checkPostgresStore(ctx, r, cfg); active {
+			return r
+		}
+		checkServer(ctx, r, cfg, o)
+		checkHTTP(r, cfg.HTTP.Listen)
+		return r
+	}
 	if storeLocked(cfg.Store.Path) {
-		// Not only to avoid a refused handshake: ejabberd accepts a second connection for a
-		// component and shares its traffic between them, so requests meant for ampd would
-		// reach doctor, which answers none.
 		r.fail("ampd running", "Stop it while doctor checks the server (systemctl stop ampd), or set http.listen so that doctor can read its /status.",
 			"the store %s is held by another process, an ampd without its HTTP endpoint: doctor does not connect beside it", cfg.Store.Path)
 		return r

@@ -352,11 +352,13 @@ func TestAmpdRunningWithoutHTTP(t *testing.T) {
 	}
 }
 
-// Prosody refuses a second connection for a component: doctor names the likely culprit
-// rather than the domain or the secret. (ejabberd 23.01 accepts the second connection; see
-// TestAmpdRunningWithoutHTTP for how doctor avoids it.)
+// With Prosody's default component_conflict_resolve (kick_new, which the module's README asks
+// to change) a second connection for a component is refused: doctor names the likely culprit
+// rather than the domain or the secret. (With kick_old, and on ejabberd, whose module keeps
+// the newest connection, doctor's would replace ampd's; TestAmpdRunningWithoutHTTP shows how
+// doctor avoids connecting beside a running ampd.)
 func TestSecondConnectionRefused(t *testing.T) {
-	sb := startProsody(t, seed{})
+	sb := startProsodyWith(t, prosodytest.Options{KeepOldComponentConnection: true})
 	holdComponent(t, sb)
 	path := configFor(t, sb, "")
 	withoutHTTP(t, path)

@@ -78,11 +78,15 @@ func migrate(ctx context.Context, conn pgx.Tx, database string) error {
 
 // checkSchema is migrate for a read-only opening: it changes nothing and refuses a schema that
 // is missing, older or newer.
+// ErrNoSchema is returned by a read-only Open of a database where ampd has not created its
+// tables yet.
+var ErrNoSchema = errors.New("pgstore: no held-message store")
+
 func checkSchema(ctx context.Context, conn pgx.Tx, database string) error {
 	var version int
 	err := conn.QueryRow(ctx, "SELECT version FROM ampd_schema").Scan(&version)
 	if err != nil {
-		return fmt.Errorf("pgstore: no held-message store in %s (%v): ampd has not run with this store.dsn yet, so nothing is held", database, err)
+		return fmt.Errorf("%w in %s (%v): ampd has not run with this store.dsn yet, so nothing is held", ErrNoSchema, database, err)
 	}
 	switch {
 	case version > SchemaVersion:
