@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
+	"github.com/ampd-xmpp/ampd/internal/serverkind"
 	"github.com/ampd-xmpp/ampd/route"
 )
 
@@ -33,7 +33,8 @@ func eval(t *testing.T, s *Server, exprs string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*testTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "erl_call", "-address", "127.0.0.1:"+string(port[1]), "-c", string(cookie[1]), "-e")
+	// The erl_call of the node's own system (its OTP version), as ejabberdctl is run.
+	cmd := serverkind.Command(ctx, s.opts.Root, nil, "erl_call", "-address", "127.0.0.1:"+string(port[1]), "-c", string(cookie[1]), "-e")
 	cmd.Stdin = strings.NewReader(exprs + "\n")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.HasPrefix(out, []byte("{ok,")) {
