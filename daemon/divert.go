@@ -34,9 +34,8 @@ func (d *Daemon) divert(div route.Divert) {
 }
 
 // read does the part of a divert's work that needs none of the state guarded by d.mu:
-// parsing the inner message. r's parse storage is reused. (The addresses are parsed in
-// settle: that balances the work of the two goroutines best, and keeps the address cache on
-// one.)
+// parsing the inner message, into r's reused storage. (Addresses are parsed in settle: that
+// balances the two goroutines best, and keeps the address cache on one.)
 func (d *Daemon) read(r *request, div route.Divert) {
 	*r = request{div: div, msg: amp.Message{Amp: r.msg.Amp}, s: d.settings.Load(), started: d.now().UnixNano()}
 	r.req.Unreadable = amp.ParseMessage(div.Message, &r.msg) // the rest of r.req: settle
@@ -68,12 +67,11 @@ func (d *Daemon) settle(r *request) {
 	d.resolve(r)
 }
 
-// Oversized answers a stanza over component.max_stanza_bytes (component.OversizeHandler):
-// the component could not read it, only its first bytes. A divert among them is settled like
-// an unreadable one — discard, with a policy-violation to the sender, whose rules cannot be
-// honoured unread — so the module answers it at once instead of re-diverting it on every
-// reconnect and bouncing it after its pending timeout. Anything else is counted (the
-// component logged it).
+// Oversized answers a stanza over component.max_stanza_bytes (component.OversizeHandler),
+// of which the component read only the first bytes. A divert is settled like an unreadable
+// one (discard, a policy-violation to the sender, whose rules cannot be honoured unread), so
+// the module answers it at once instead of re-diverting it on every reconnect and bouncing
+// it after its pending timeout. Anything else is counted (the component logged it).
 func (h handler) Oversized(prefix []byte) {
 	d := h.d
 	d.metrics.StanzasSkipped.WithLabelValues("oversized").Inc()
@@ -82,8 +80,7 @@ func (h handler) Oversized(prefix []byte) {
 		return
 	}
 	r := &request{div: route.Divert{Host: t.Host, ID: t.ID}, s: d.settings.Load(), started: d.now().UnixNano()}
-	r.msg.From = amp.Attr{Value: t.From, Present: t.From != ""}
-	r.msg.ID = amp.Attr{Value: t.MessageID, Present: t.MessageID != ""}
+	r.msg.From, r.msg.ID = amp.Attr{Value: t.From, Present: t.From != ""}, amp.Attr{Value: t.MessageID, Present: t.MessageID != ""}
 	r.req.Unreadable = amp.TooLarge(d.maxStanza)
 	d.settle(r)
 }
@@ -140,9 +137,13 @@ func (d *Daemon) act(r *request, out resolver.Outcome) {
 		d.metrics.ValidationErrors.WithLabelValues(err.Class()).Inc()
 	}
 	if out.Verdict == resolver.Hold {
-		if _, err := d.held.Hold(r.div.Host, r.div.ID, r.div.Message, time.Unix(0, r.started), out.Decision); err != nil {
+		err := r.div.Holdable() // a slim divert lacks the body a release needs (route §1)
+		if err == nil {
+			_, err = d.held.Hold(r.div.Host, r.div.ID, r.div.Message, time.Unix(0, r.started), out.Decision)
+		}
+		if err != nil {
 			// The server's offline storage still keeps it, without expiry: better than losing it.
-			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check the store (store.path: disk full? permissions? store.dsn: database reachable?)", "route", r.div.ID, "err", err)
+			d.log.Error("cannot hold a message; handing it to the server's offline storage without expiry. Check the store (store.path: disk full? permissions? store.dsn: database reachable?) or, for a slim divert, the module", "route", r.div.ID, "err", err)
 			out.Verdict = resolver.Deliver
 		}
 	}

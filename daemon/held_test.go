@@ -84,3 +84,17 @@ func TestAbandonedHoldIsNeverReleased(t *testing.T) {
 		t.Fatalf("held after <abandoned/> = %d, want 0", n)
 	}
 }
+
+// A module must send the whole message when a hold is possible (route §1). A slim divert that
+// ampd would hold is delivered instead (to the server's offline storage, without expiry),
+// never held without its body, and the fault is logged.
+func TestSlimDivertIsNeverHeld(t *testing.T) {
+	h := start(t, nil)
+	rules := `<rule action='notify' condition='deliver' value='stored'/><rule action='drop' condition='expire-at' value='2999-01-01T00:00:00Z'/>`
+	h.send(slim(divert("s1", "local", "store", msg("bob@localhost", rules))))
+	h.expect(verdict("s1", "deliver", `<message xmlns='jabber:client' from='localhost' to='alice@localhost/phone' id='m1'>`+
+		`<amp xmlns='http://jabber.org/protocol/amp' status='notify' from='alice@localhost/phone' to='bob@localhost'><rule action='notify' condition='deliver' value='stored'/></amp></message>`))
+	if n := h.d.held.Len(); n != 0 {
+		t.Fatalf("held = %d, want 0: a slim divert has no body to release", n)
+	}
+}

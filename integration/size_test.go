@@ -14,9 +14,15 @@ import (
 const c2sStanzaLimit = 256 << 10
 
 // bigMessage is an AMP message from the client of about size bytes whose body repeats fill.
-func bigMessage(to, id, fill string, size int) (stanza, body string) {
+// With whole, it also has an expire-at rule far in the future: a hold is possible, so the
+// module diverts the whole message; without, the divert is slim (docs/PROTOCOL.md §1).
+func bigMessage(to, id, fill string, size int, whole bool) (stanza, body string) {
 	head := `<message to='` + to + `' id='` + id + `' type='chat'><body>`
-	tail := `</body><amp xmlns='` + nsAMP + `'>` + rule("notify", "deliver", "direct") + `</amp></message>`
+	rules := rule("notify", "deliver", "direct")
+	if whole {
+		rules += rule("drop", "expire-at", "2999-01-01T00:00:00Z")
+	}
+	tail := `</body><amp xmlns='` + nsAMP + `'>` + rules + `</amp></message>`
 	body = strings.Repeat(fill, (size-len(head)-len(tail))/len(fill))
 	return head + xmlEscapeText(body) + tail, body
 }
@@ -42,7 +48,7 @@ func TestLargestMessagesProcessed(t *testing.T) {
 		{"largest", "0123456789"},
 		{"quotes", `'"`},
 	} {
-		stanza, body := bigMessage(e.jid(bobU), tc.id, tc.fill, size)
+		stanza, body := bigMessage(e.jid(bobU), tc.id, tc.fill, size, true)
 		start := time.Now()
 		must(t, alice.SendRaw(stanza))
 		got := expectStanza(t, bob, c2stest.All(c2stest.Named("message"), c2stest.WithID(tc.id)), "")
@@ -63,7 +69,7 @@ func TestOversizedDivertAnsweredAtOnce(t *testing.T) {
 	alice := e.client(aliceU, "phone", prio(0))
 	bob := e.client(bobU, "pc", prio(0))
 	e.befriend(alice, bob, aliceU, bobU)
-	stanza, _ := bigMessage(e.jid(bobU), "too-big", "x", 2*limit)
+	stanza, _ := bigMessage(e.jid(bobU), "too-big", "x", 2*limit, true)
 	start := time.Now()
 	must(t, alice.SendRaw(stanza))
 	got := expectStanza(t, alice, c2stest.All(c2stest.Named("message"), c2stest.WithID("too-big"), c2stest.WithType("error")), "")
@@ -79,4 +85,22 @@ func TestOversizedDivertAnsweredAtOnce(t *testing.T) {
 	if id := first.Attr("id"); id != "after" {
 		t.Errorf("the recipient got %q before the message sent after the refused one", id)
 	}
+}
+
+// A slim divert (no hold possible) stays small whatever the message's size: a message twice
+// ampd's limit is processed, delivered whole and notified, as it would be under the limit.
+func TestSlimDivertOverAmpdLimitProcessed(t *testing.T) {
+	const limit = 64 << 10
+	e := newEnv(t, envOptions{edit: func(c *config.Config) { c.Component.MaxStanzaBytes = limit }})
+	aliceU, bobU := e.user("alice"), e.user("bob")
+	alice := e.client(aliceU, "phone", prio(0))
+	bob := e.client(bobU, "pc", prio(0))
+	e.befriend(alice, bob, aliceU, bobU)
+	stanza, body := bigMessage(e.jid(bobU), "big-slim", "x", 2*limit, false)
+	must(t, alice.SendRaw(stanza))
+	got := expectStanza(t, bob, c2stest.All(c2stest.Named("message"), c2stest.WithID("big-slim")), "")
+	if text := got.ChildText("jabber:client", "body"); text != body {
+		t.Fatalf("delivered a body of %d characters, sent %d", len(text), len(body))
+	}
+	expectStanza(t, alice, replyTo("big-slim"), "")
 }

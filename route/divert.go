@@ -27,6 +27,10 @@ type Divert struct {
 	// ParseDivert does not check it in full (only its extent, see xmlscan.Scanner.Skip): it
 	// must go through a full parse such as amp.ParseMessage before anything in it is trusted.
 	Message []byte
+	// Slim is the divert's message='slim': Message is the request cut down to what a decision
+	// needs (its start tag and its <amp/>, docs/PROTOCOL.md §1). The server keeps the whole
+	// message; ampd must not hold a slim one, whose body it never saw.
+	Slim bool
 }
 
 // ErrNotDivert is returned by ParseDivert for a message that carries no <route/> element.
@@ -47,6 +51,7 @@ func ParseDivert(raw []byte) (Divert, error) {
 		d                          Divert
 		route, inForward           bool
 		origin, recipient, offline []byte
+		form                       []byte
 	)
 	s.Reset(raw)
 	for s.Next() {
@@ -75,6 +80,8 @@ func ParseDivert(raw []byte) (Divert, error) {
 					recipient = raw[vs:ve]
 				case "offline":
 					offline = raw[vs:ve]
+				case "message":
+					form = raw[vs:ve]
 				}
 			}
 		case s.Depth() == 2 && s.Is(NSForward, "forwarded"):
@@ -113,6 +120,13 @@ func ParseDivert(raw []byte) (Divert, error) {
 	}
 	if d.Offline, ok = oneOf(offline, "store", "none"); !ok {
 		return Divert{}, fmt.Errorf("route: divert %q has unknown offline value %q", d.ID, string(offline))
+	}
+	// message= is absent in a module older than the slim divert: the whole message.
+	switch {
+	case string(form) == "slim":
+		d.Slim = true
+	case form != nil && string(form) != "full":
+		return Divert{}, fmt.Errorf("route: divert %q has unknown message form %q", d.ID, string(form))
 	}
 	if d.Message == nil {
 		if !inForwardSeen(raw) {

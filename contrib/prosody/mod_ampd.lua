@@ -325,26 +325,45 @@ local function strip_amp(entry)
 	entry.stanza:remove_children("amp", xmlns_amp);
 end
 
+-- hold_possible says whether ampd may hold the request (amp-semantics §7: only
+-- a message with an expire-at rule whose disposition is stored, and stored needs
+-- offline storage): only then does ampd need the whole message. Any child of the
+-- <amp/> with condition='expire-at' counts, a superset of the rules ampd reads.
+local function hold_possible(entry)
+	if entry.offline ~= "store" then return false; end
+	for _, child in ipairs(entry.amp.tags) do
+		if child.attr.condition == "expire-at" then return true; end
+	end
+	return false;
+end
+
 -- divert_bytes serialises the divert of a retained request (docs/PROTOCOL.md
--- §1) straight to a string: the original stanza is serialised once, in place
--- (its xmlns set to jabber:client for the moment, no copy), and the wrapper is
+-- §1) straight to a string: the original stanza is serialised in place (its
+-- xmlns set to jabber:client for the moment, no copy), and the wrapper is
 -- concatenated from prefixes escaped once at load. Every wrapper value is an
 -- escaped constant, a route id (base64url and digits) or a fixed keyword, so
 -- nothing else needs escaping. This is the per-message hot path: building the
 -- wrapper as a stanza cost a deep copy, attribute validation and a second
--- serialiser walk.
+-- serialiser walk. Unless a hold is possible the divert is slim: the message's
+-- own attributes and its <amp/>, serialised as they are inside the whole
+-- message (the same serialiser, the same parent namespace), so ampd's replies
+-- are the same; the body and the rest stay here.
 local divert_prefix = "<message from='"..xml_escape(HOST).."' to='"..xml_escape(COMPONENT).."' id='";
 local function divert_bytes(route_id, entry)
 	local stanza = entry.stanza;
 	local attr = stanza.attr;
 	local xmlns = attr.xmlns;
+	local form, serialised = "full", stanza;
+	if not hold_possible(entry) then
+		form, serialised = "slim", { name = stanza.name, attr = attr, entry.amp };
+	end
 	attr.xmlns = xmlns_client;
-	local ok, inner = pcall(stanza_tostring, stanza);
+	local ok, inner = pcall(stanza_tostring, serialised);
 	attr.xmlns = xmlns;
 	if not ok then error(inner, 0); end
 	return divert_prefix..route_id.."'><forwarded xmlns='"..xmlns_forward.."'>"..inner
 		.."</forwarded><route xmlns='"..xmlns_route.."' id='"..route_id.."' origin='"..entry.origin_kind
-		.."' recipient='"..entry.recipient.."' offline='"..entry.offline.."'/></message>";
+		.."' recipient='"..entry.recipient.."' offline='"..entry.offline.."' message='"..form.."'/></message>";
 end
 
 local function retain(stanza, amp, origin, origin_kind)

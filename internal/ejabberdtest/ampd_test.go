@@ -126,23 +126,33 @@ func TestModule(t *testing.T) {
 			{s.ComponentDomain, "service", "none"},
 			{"someone@remote.example", "remote", "none"},
 		}
+		// The whole message crosses only when ampd may hold it: an expire-at rule and
+		// offline='store' (route §1); otherwise the divert is slim, without the body.
+		expireAt := strings.NewReplacer("condition='deliver' action='notify' value='stored'",
+			"condition='expire-at' action='drop' value='2999-01-01T00:00:00Z'")
 		for i, tc := range tests {
-			id := fmt.Sprintf("facts%d", i)
-			if err := alice.SendRaw(ampMessage(tc.to, id)); err != nil {
-				t.Fatal(err)
+			for j, msg := range []func(to, id string) string{ampMessage, func(to, id string) string { return expireAt.Replace(ampMessage(to, id)) }} {
+				id := fmt.Sprintf("facts%d-%d", i, j)
+				if err := alice.SendRaw(msg(tc.to, id)); err != nil {
+					t.Fatal(err)
+				}
+				d := expectDivert(t, stub, id)
+				inner, _ := parseRoot(d.Message)
+				if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline ||
+					inner.attrs["from"] != aliceJID || inner.attrs["to"] != tc.to {
+					t.Errorf("to %s: got host=%s origin=%s recipient=%s offline=%s from=%s to=%s; want %s c2s %s %s %s %s",
+						tc.to, d.Host, d.Origin, d.Recipient, d.Offline, inner.attrs["from"], inner.attrs["to"],
+						s.Host, tc.recipient, tc.offline, aliceJID, tc.to)
+				}
+				wantFull := j == 1 && tc.offline == "store"
+				if _, ok := findElement(d.Message, "jabber:client", "body"); ok != wantFull || d.Slim == wantFull {
+					t.Errorf("to %s, rule %d: slim %v, body %v; want the whole message %v: %s", tc.to, j, d.Slim, ok, wantFull, d.Message)
+				}
+				if _, ok := findElement(d.Message, nsAMP, "amp"); !ok {
+					t.Errorf("inner message lost its <amp/> or namespace: %s", d.Message)
+				}
+				stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, nil))
 			}
-			d := expectDivert(t, stub, id)
-			inner, _ := parseRoot(d.Message)
-			if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline ||
-				inner.attrs["from"] != aliceJID || inner.attrs["to"] != tc.to {
-				t.Errorf("to %s: got host=%s origin=%s recipient=%s offline=%s from=%s to=%s; want %s c2s %s %s %s %s",
-					tc.to, d.Host, d.Origin, d.Recipient, d.Offline, inner.attrs["from"], inner.attrs["to"],
-					s.Host, tc.recipient, tc.offline, aliceJID, tc.to)
-			}
-			if _, ok := findElement(d.Message, "jabber:client", "body"); !ok {
-				t.Errorf("inner message lost its body or namespace: %s", d.Message)
-			}
-			stub.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, nil))
 		}
 	})
 

@@ -84,26 +84,36 @@ func TestDivertRouteFacts(t *testing.T) {
 			if typ == "" {
 				typ = "chat"
 			}
-			raw := fmt.Sprintf("<message to='%s' id='%s' type='%s'><body>x</body><amp xmlns='%s'><rule condition='deliver' value='stored' action='error'/></amp></message>", tc.to, id, typ, nsAMP)
-			if err := alice.SendRaw(raw); err != nil {
-				t.Fatal(err)
+			// The whole message crosses only when ampd may hold it: an expire-at rule and
+			// offline='store' (route §1); otherwise the divert is slim, without the body.
+			for j, rules := range []string{
+				"<rule condition='deliver' value='stored' action='error'/>",
+				"<rule condition='expire-at' value='2999-01-01T00:00:00Z' action='drop'/>",
+			} {
+				id := fmt.Sprintf("%s-%d", id, j)
+				raw := fmt.Sprintf("<message to='%s' id='%s' type='%s'><body>x</body><amp xmlns='%s'>%s</amp></message>", tc.to, id, typ, nsAMP, rules)
+				if err := alice.SendRaw(raw); err != nil {
+					t.Fatal(err)
+				}
+				d := comp.expectDivert(t, id)
+				t.Logf("%s", d.Message)
+				if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline || d.ID == "" {
+					t.Errorf("divert facts = host %q origin %q recipient %q offline %q id %q; want localhost c2s %s %s",
+						d.Host, d.Origin, d.Recipient, d.Offline, d.ID, tc.recipient, tc.offline)
+				}
+				inner := parseInner(t, d.Message)
+				wantTo := tc.wantTo
+				if wantTo == "" {
+					wantTo = tc.to
+				}
+				wantFull := j == 1 && tc.offline == "store"
+				wantBody := map[bool]string{true: "x"}[wantFull]
+				if inner.From != alice.JID || inner.To != wantTo || inner.Body != wantBody || d.Slim == wantFull {
+					t.Errorf("inner from %q to %q body %q slim %v; want %q %q %q slim %v", inner.From, inner.To, inner.Body, d.Slim, alice.JID, wantTo, wantBody, !wantFull)
+				}
+				// Answer, so that the retained table does not carry over.
+				comp.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, nil))
 			}
-			d := comp.expectDivert(t, id)
-			t.Logf("%s", d.Message)
-			if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != tc.recipient || d.Offline != tc.offline || d.ID == "" {
-				t.Errorf("divert facts = host %q origin %q recipient %q offline %q id %q; want localhost c2s %s %s",
-					d.Host, d.Origin, d.Recipient, d.Offline, d.ID, tc.recipient, tc.offline)
-			}
-			inner := parseInner(t, d.Message)
-			wantTo := tc.wantTo
-			if wantTo == "" {
-				wantTo = tc.to
-			}
-			if inner.From != alice.JID || inner.To != wantTo || inner.Body != "x" {
-				t.Errorf("inner from %q to %q body %q; want %q %q x", inner.From, inner.To, inner.Body, alice.JID, wantTo)
-			}
-			// Answer, so that the retained table does not carry over.
-			comp.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Discard, nil))
 		})
 		if t.Failed() {
 			break

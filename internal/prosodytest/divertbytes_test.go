@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ampd-xmpp/ampd/amp"
 	"github.com/ampd-xmpp/ampd/internal/c2stest"
 	"github.com/ampd-xmpp/ampd/route"
 )
@@ -41,15 +42,16 @@ func TestDivertSerialisesInPlace(t *testing.T) {
 		"<thread>t&amp;&apos;1&apos;</thread>" +
 		"<body>a &lt; b &amp; 'c' \"d\" &gt; e ]]&gt;</body>" +
 		"<x xmlns='urn:example:ext' k='v&amp;w&quot;&apos;&lt;'>x &lt; y</x>" +
-		"<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='direct' action='notify'/></amp>" +
+		"<amp xmlns='http://jabber.org/protocol/amp'><rule condition='expire-at' value='2999-01-01T00:00:00Z' action='drop'/></amp>" +
 		"</message>"
 	if err := alice.SendRaw(raw); err != nil {
 		t.Fatal(err)
 	}
 
+	// A hold is possible (expire-at, offline storage): the whole message crosses.
 	d := comp.expectDivert(t, "esc1")
-	if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != "local" || d.Offline != "store" || d.ID == "" {
-		t.Errorf("divert facts host %q origin %q recipient %q offline %q id %q", d.Host, d.Origin, d.Recipient, d.Offline, d.ID)
+	if d.Host != s.Host || d.Origin != route.OriginC2S || d.Recipient != "local" || d.Offline != "store" || d.ID == "" || d.Slim {
+		t.Errorf("divert facts host %q origin %q recipient %q offline %q id %q slim %v", d.Host, d.Origin, d.Recipient, d.Offline, d.ID, d.Slim)
 	}
 	var in innerMessage
 	if err := xml.Unmarshal(d.Message, &in); err != nil {
@@ -69,5 +71,49 @@ func TestDivertSerialisesInPlace(t *testing.T) {
 	}
 	if strings.Contains(string(got.Raw), "jabber:client") {
 		t.Errorf("delivered message carries the divert's namespace: %s", got.Raw)
+	}
+}
+
+// Without a possible hold the divert is slim (route §1): the message's attributes and its
+// <amp/>, nothing else, read by ampd as the whole message would be read; the recipient still
+// gets the whole message, from the module's retained stanza.
+func TestDivertSlim(t *testing.T) {
+	s := startSandbox(t, Options{})
+	comp := connectStub(t, s)
+	alice := online(t, s, "alice", "phone")
+	bob := online(t, s, "bob", "laptop")
+
+	const rule = "<rule condition='deliver' value='direct' action='notify'/>"
+	raw := "<message to='bob@localhost' id='slim1' type='chat' xml:lang='en'>" +
+		"<thread>t1</thread><body>secret</body><x xmlns='urn:example:ext'>y</x>" +
+		"<amp xmlns='http://jabber.org/protocol/amp' per-hop='true'>" + rule + "</amp></message>"
+	if err := alice.SendRaw(raw); err != nil {
+		t.Fatal(err)
+	}
+	d := comp.expectDivert(t, "slim1")
+	if !d.Slim {
+		t.Fatalf("divert is not slim: %s", d.Message)
+	}
+	var m amp.Message
+	if err := amp.ParseMessage(d.Message, &m); err != nil {
+		t.Fatalf("slim inner message %s: %v", d.Message, err)
+	}
+	if m.From.Value != alice.JID || m.To.Value != "bob@localhost" || m.ID.Value != "slim1" || m.Type.Value != "chat" || m.Lang.Value != "en" {
+		t.Errorf("slim inner message %s read as from %q to %q id %q type %q lang %q", d.Message, m.From.Value, m.To.Value, m.ID.Value, m.Type.Value, m.Lang.Value)
+	}
+	if m.Amp == nil || m.Amp.PerHop.Value != "true" || len(m.Amp.Rules) != 1 ||
+		m.Amp.Rules[0].Condition.Value != "deliver" || m.Amp.Rules[0].Value.Value != "direct" || m.Amp.Rules[0].Action.Value != "notify" {
+		t.Errorf("slim inner message %s: <amp/> not carried whole", d.Message)
+	}
+	for _, gone := range []string{"secret", "t1", "urn:example:ext"} {
+		if strings.Contains(string(d.Message), gone) {
+			t.Errorf("slim inner message %s carries %q", d.Message, gone)
+		}
+	}
+
+	comp.send(t, route.AppendVerdict(nil, s.ComponentDomain, s.Host, d.ID, route.Deliver, nil))
+	got := expectClient(t, bob, message, c2stest.WithID("slim1"))
+	if got.ChildText(c2stest.NSClient, "body") != "secret" || got.ChildText(c2stest.NSClient, "thread") != "t1" || got.Child("urn:example:ext", "x") == nil {
+		t.Errorf("bob got %s, not the whole message", got)
 	}
 }

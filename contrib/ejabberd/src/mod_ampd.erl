@@ -517,19 +517,45 @@ recipient_facts(#message{to = #jid{luser = User, lserver = Domain},
 
 send_divert(Host, #pending{id = Id, packet = Msg, origin = Origin,
 			   recipient = Recipient, offline = Offline}) ->
+    {Form, Diverted} = divert_form(Msg, Offline),
     %% xmpp:encode/1 keeps xmlns='jabber:client' on the inner message.
     Forwarded = #xmlel{name = <<"forwarded">>,
 		       attrs = [{<<"xmlns">>, ?NS_FORWARDED}],
-		       children = [xmpp:encode(Msg)]},
+		       children = [xmpp:encode(Diverted)]},
     Route = #xmlel{name = <<"route">>,
 		   attrs = [{<<"xmlns">>, ?NS_ROUTE},
 			    {<<"id">>, Id},
 			    {<<"origin">>, origin_name(Origin)},
 			    {<<"recipient">>, atom_to_binary(Recipient, utf8)},
-			    {<<"offline">>, atom_to_binary(Offline, utf8)}]},
+			    {<<"offline">>, atom_to_binary(Offline, utf8)},
+			    {<<"message">>, Form}]},
     ejabberd_router:route(
       #message{from = jid:make(Host), to = jid:make(component(Host)),
 	       id = Id, sub_els = [Forwarded, Route]}).
+
+%% The divert is slim unless ampd may hold the request (docs/PROTOCOL.md §1;
+%% amp-semantics §7: an expire-at rule and offline storage): the message's own
+%% attributes and its <amp/>, encoded as inside the whole message, so that
+%% ampd's replies are the same. The body and the rest stay here, retained.
+divert_form(#message{sub_els = Els} = Msg, Offline) ->
+    case find_amp(Els) of
+	{ok, Amp} ->
+	    case Offline == store andalso hold_possible(Amp) of
+		true -> {<<"full">>, Msg};
+		false -> {<<"slim">>, Msg#message{subject = [], body = [],
+						  thread = undefined,
+						  sub_els = [Amp]}}
+	    end;
+	error -> {<<"full">>, Msg}
+    end.
+
+%% Any child of the <amp/> with condition='expire-at' counts: a superset of
+%% the rules ampd reads.
+hold_possible(#xmlel{children = Children}) ->
+    lists:any(fun(#xmlel{attrs = Attrs}) ->
+		      lists:member({<<"condition">>, <<"expire-at">>}, Attrs);
+		 (_) -> false
+	      end, Children).
 
 origin_name({c2s, _}) -> <<"c2s">>;
 origin_name(s2s) -> <<"s2s">>.
