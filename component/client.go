@@ -72,6 +72,7 @@ func (c *Client) SendWait(stanza []byte) error {
 		if !errors.Is(err, ErrQueueFull) {
 			return err
 		}
+		c.out.wakeWriter() // a group's answers do not wake it (beginGroup): room needs it now
 		c.mu.Lock()
 		writing := c.writing
 		c.mu.Unlock()

@@ -1,6 +1,9 @@
 package component
 
-import "io"
+import (
+	"io"
+	"sync/atomic"
+)
 
 // Idler is implemented by a Handler that gathers its output (ampd batches verdicts). Idle is
 // called after each group of stanzas that arrived together has been passed to Stanza, before
@@ -38,6 +41,12 @@ const (
 	batchesInFlight = 4
 	// readSize is the splitter's starting buffer: one Read takes up to this much of a burst.
 	readSize = 64 << 10
+	// inlineStanzas: a group of at most this many stanzas, read while the handling goroutine
+	// has nothing to do, is handled on the reading goroutine itself. At ordinary rates a read
+	// brings one stanza or a few, and waking a second goroutine for them costs more CPU (and
+	// latency, when the cores are busy) than handling them; a burst still goes to the
+	// handling goroutine, so that reading and handling overlap.
+	inlineStanzas = 16
 )
 
 // stanzaBatch is a group of stanzas copied out of the splitter's buffer (which the next read
@@ -50,25 +59,39 @@ type stanzaBatch struct {
 }
 
 // dispatcher hands the stanzas of one connection to the Handler on a goroutine of its own, so
-// that splitting the next bytes and handling the previous ones use two cores. Stanzas reach the
-// Handler in the order they were read, one at a time.
+// that splitting the next bytes and handling the previous ones use two cores, or, for a small
+// group while that goroutine is idle, to the Handler directly (inlineStanzas). Stanzas reach
+// the Handler in the order they were read, one at a time.
 type dispatcher struct {
 	h    Handler
 	idle Idler           // nil when h does not gather output
 	prep Preparer        // nil when h does all its work in Stanza
 	over OversizeHandler // nil when h has no use for oversized stanzas
-	free chan *stanzaBatch
-	full chan *stanzaBatch
-	cur  *stanzaBatch // being filled by the reader
-	done chan struct{}
+	// group brackets the handling of each group: begin before its first stanza, end after Idle
+	// (the Client writes the group's answers there).
+	group groupHooks
+	free  chan *stanzaBatch
+	full  chan *stanzaBatch
+	// queued counts the groups handed to the handling goroutine and not yet handled: while it is
+	// 0 the reader may handle a group itself without overtaking one or running beside it.
+	queued atomic.Int32
+	cur    *stanzaBatch // being filled by the reader
+	done   chan struct{}
 }
 
-func startDispatcher(h Handler) *dispatcher {
+// groupHooks are called around the handling of each group, on the goroutine handling it.
+type groupHooks interface {
+	beginGroup()
+	endGroup()
+}
+
+func startDispatcher(h Handler, group groupHooks) *dispatcher {
 	d := &dispatcher{
-		h:    h,
-		free: make(chan *stanzaBatch, batchesInFlight),
-		full: make(chan *stanzaBatch, batchesInFlight),
-		done: make(chan struct{}),
+		h:     h,
+		group: group,
+		free:  make(chan *stanzaBatch, batchesInFlight),
+		full:  make(chan *stanzaBatch, batchesInFlight),
+		done:  make(chan struct{}),
 	}
 	d.idle, _ = h.(Idler)
 	d.prep, _ = h.(Preparer)
@@ -122,11 +145,19 @@ func (d *dispatcher) append(stanza []byte, oversized bool) {
 }
 
 // handOver passes the gathered stanzas to the handling goroutine, waiting for a free group
-// when all are in use. Reader goroutine only; called before every read.
+// when all are in use, or handles a small group itself while that goroutine is idle. Reader
+// goroutine only; called before every read.
 func (d *dispatcher) handOver() {
 	if len(d.cur.ends) == 0 {
 		return
 	}
+	// queued is 0 only after the handling goroutine has finished its last group (Idle and all):
+	// the Handler is then not in use, and nothing handed over waits to go before this group.
+	if len(d.cur.ends) <= inlineStanzas && d.queued.Load() == 0 {
+		d.handle(d.cur)
+		return
+	}
+	d.queued.Add(1)
 	d.full <- d.cur
 	d.cur = <-d.free
 }
@@ -141,28 +172,36 @@ func (d *dispatcher) stop() {
 func (d *dispatcher) run() {
 	defer close(d.done)
 	for b := range d.full {
-		start, cut := 0, b.cut
-		for i, end := range b.ends {
-			if len(cut) > 0 && cut[0] == i {
-				cut = cut[1:]
-				d.over.Oversized(b.buf[start:end:end])
-			} else if d.prep != nil {
-				d.prep.StanzaPrepared(b.buf[start:end:end], b.prepared[i])
-				b.prepared[i] = nil
-			} else {
-				d.h.Stanza(b.buf[start:end:end])
-			}
-			start = end
-		}
-		if d.idle != nil {
-			d.idle.Idle()
-		}
-		if cap(b.buf) > batchBytes {
-			b.buf = make([]byte, 0, batchBytes) // one huge stanza: do not keep its buffer
-		}
-		b.buf, b.ends, b.prepared, b.cut = b.buf[:0], b.ends[:0], b.prepared[:0], b.cut[:0]
+		d.handle(b)
+		d.queued.Add(-1)
 		d.free <- b
 	}
+}
+
+// handle passes one group to the Handler and empties it for reuse.
+func (d *dispatcher) handle(b *stanzaBatch) {
+	d.group.beginGroup()
+	start, cut := 0, b.cut
+	for i, end := range b.ends {
+		if len(cut) > 0 && cut[0] == i {
+			cut = cut[1:]
+			d.over.Oversized(b.buf[start:end:end])
+		} else if d.prep != nil {
+			d.prep.StanzaPrepared(b.buf[start:end:end], b.prepared[i])
+			b.prepared[i] = nil
+		} else {
+			d.h.Stanza(b.buf[start:end:end])
+		}
+		start = end
+	}
+	if d.idle != nil {
+		d.idle.Idle()
+	}
+	d.group.endGroup()
+	if cap(b.buf) > batchBytes {
+		b.buf = make([]byte, 0, batchBytes) // one huge stanza: do not keep its buffer
+	}
+	b.buf, b.ends, b.prepared, b.cut = b.buf[:0], b.ends[:0], b.prepared[:0], b.cut[:0]
 }
 
 // hookedReader calls before ahead of every Read: the splitter reads only when it has no

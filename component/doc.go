@@ -15,12 +15,17 @@
 // One goroutine reads and splits the stream; it copies the stanzas of each
 // read into a group and hands the group to a second goroutine that passes
 // them to the Handler, so that reading the next bytes and handling the last
-// ones use two cores. A Handler that is an Idler learns when a group ends
-// (ampd sends the group's verdicts then, in one message); one that is a
-// Preparer does part of each stanza's work on the reading goroutine. A third
-// goroutine writes what Send queued, one Write per drain of the queue; Flush
-// lets a caller that has just queued a group of answers write them itself,
-// saving the hand-over to that goroutine.
+// ones use two cores. A small group read while that goroutine is idle (the
+// usual case at ordinary rates) is passed to the Handler by the reading
+// goroutine itself: one thread wake-up per stanza instead of three. A Handler
+// that is an Idler learns when a group ends (ampd sends the group's verdicts
+// then, in one message); one that is a Preparer does part of each stanza's
+// work on the reading goroutine. What the Handler queues while it handles a
+// group is written when the group ends, by the goroutine that handled it; a
+// third goroutine writes what is queued from elsewhere (and keepalives), one
+// Write per drain of the queue. On Linux the socket is read and written with
+// raw system calls (rawconn.go), which do not wake the runtime's monitor
+// thread the way net.Conn's calls do after every idle spell.
 //
 // # Delivery guarantee of Send
 //

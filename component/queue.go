@@ -1,6 +1,9 @@
 package component
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // maxBatch bounds the bytes gathered for one Write (a single larger stanza
 // is still written whole).
@@ -13,8 +16,12 @@ type queue struct {
 	items [][]byte
 	bytes int
 	limit int
-	wake  chan struct{} // signalled (non-blocking) when items are added
+	wake  chan struct{} // signalled (non-blocking) when items are added, unless quiet
 	room  chan struct{} // signalled (non-blocking) when items are written and dropped
+	// quiet is set while a group of stanzas is being handled: what is added then is written
+	// when the group ends (Client.endGroup), so waking the writer goroutine for it would only
+	// cost a thread hand-over.
+	quiet atomic.Bool
 }
 
 func newQueue(limit int) *queue {
@@ -35,11 +42,18 @@ func (q *queue) pushOr(stanza []byte, alone bool) error {
 	q.items = append(q.items, append([]byte(nil), stanza...))
 	q.bytes += len(stanza)
 	q.mu.Unlock()
+	if !q.quiet.Load() {
+		q.wakeWriter()
+	}
+	return nil
+}
+
+// wakeWriter tells the writer goroutine that there is something to write.
+func (q *queue) wakeWriter() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // peek appends the oldest stanzas, up to maxBatch bytes but at least one, to

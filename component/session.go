@@ -29,6 +29,7 @@ func (c *Client) connectOnce(ctx context.Context) error {
 		return fmt.Errorf("component: connecting to %s: %w", c.cfg.Address, err)
 	}
 	defer conn.Close()
+	conn = quietConn(conn)
 	dl := &deadlines{conn: conn}
 	dl.set(time.Now().Add(c.cfg.HandshakeTimeout))
 	stopWatching := context.AfterFunc(ctx, dl.stop)
@@ -85,7 +86,7 @@ func (c *Client) connectOnce(ctx context.Context) error {
 // Handler has seen every stanza read. An oversized stanza has already been skipped by the
 // splitter: its first bytes go to an OversizeHandler, and the connection goes on.
 func (c *Client) readLoop(sp *xmlstream.Splitter, in *hookedReader) error {
-	disp := startDispatcher(c.h)
+	disp := startDispatcher(c.h, c)
 	in.before = disp.handOver
 	defer func() {
 		in.before = nil

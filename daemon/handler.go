@@ -43,14 +43,9 @@ func (h handler) Disconnected(err error) {
 	h.d.log.Warn("disconnected from the XMPP server; reconnecting", "err", err)
 }
 
-// Idle sends the verdicts decided for the stanzas that arrived together, one message per host,
-// and writes them out from this goroutine (outside d.mu: a write may wait for the network).
-func (h handler) Idle() {
-	h.d.lockedFlush(func() {})
-	if f, ok := h.d.out.(interface{ Flush() }); ok {
-		f.Flush()
-	}
-}
+// Idle sends the verdicts decided for the stanzas that arrived together, one message per host;
+// the component writes them out when the group ends, from this goroutine.
+func (h handler) Idle() { h.d.lockedFlush(func() {}) }
 
 func (h handler) Stanza(raw []byte) {
 	d := h.d

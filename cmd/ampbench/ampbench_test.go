@@ -135,13 +135,18 @@ func TestIsolatedRunAgainstAmpdProcess(t *testing.T) {
 	}
 	r, err := runIsolated(context.Background(), isolatedOptions{
 		duration: 10 * time.Second, count: 3000, window: 256, batch: 32, ampdBin: bin,
-		mix: mixOptions{templates: 200, recipients: 100, online: 0.5, seed: 1},
+		idle: 300 * time.Millisecond,
+		mix:  mixOptions{templates: 200, recipients: 100, online: 0.5, seed: 1},
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.errors != 0 || r.messages != 3000 || !strings.Contains(r.note, "own process") {
 		t.Errorf("%d verdicts, %d errors (%s); want 3000 and 0 from ampd as its own process", r.messages, r.errors, r.note)
+	}
+	// Its CPU, measured from /proc, under load and idle.
+	if !strings.Contains(r.note, "ampd CPU") || !strings.Contains(r.note, "ampd idle 300ms: CPU") {
+		t.Errorf("the note does not report ampd's CPU under load and idle: %s", r.note)
 	}
 }
 

@@ -29,8 +29,9 @@ type isolatedOptions struct {
 	batch      int // most diverts per write
 	mix        mixOptions
 	cpuprofile string
-	trace      string // execution trace of the measured run (go tool trace)
-	ampdBin    string // run this ampd binary as a process of its own instead of in-process
+	trace      string        // execution trace of the measured run (go tool trace)
+	ampdBin    string        // run this ampd binary as a process of its own instead of in-process
+	idle       time.Duration // with ampdBin: measure ampd's CPU this long with no load first
 }
 
 const benchSecret = "bench-secret"
@@ -76,12 +77,14 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	cfg.Store.Path = dir + "/ampd.db"
 	cfg.HTTP.Listen = ""
 	var d *daemon.Daemon // nil when ampd runs as its own process
+	ampdPID := 0         // ampd's process when it runs as its own; its CPU is reported
 	if o.ampdBin != "" {
-		stop, err := startAmpdProcess(o.ampdBin, dir, cfg)
+		pid, stop, err := startAmpdProcess(o.ampdBin, dir, cfg)
 		if err != nil {
 			return result{}, err
 		}
 		defer stop()
+		ampdPID = pid
 	} else {
 		d, err = daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New(prometheus.NewRegistry()), daemon.Options{})
 		if err != nil {
@@ -104,6 +107,11 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	}
 	if err := calibrate(ctx, conn, tr, templates); err != nil {
 		return result{}, err
+	}
+	idleNote := ""
+	if ampdPID != 0 && o.idle > 0 {
+		idleNote = ampdIdleCPU(ctx, ampdPID, o.idle)
+		fmt.Fprintln(out, idleNote)
 	}
 
 	if o.cpuprofile != "" {
@@ -130,6 +138,10 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	}
 	pctx, pstop := context.WithCancel(ctx)
 	go progress(pctx, out, name, c)
+	var ampdCPU *cpuMeter
+	if ampdPID != 0 {
+		ampdCPU = newCPUMeter(ampdPID)
+	}
 	began := tr.now()
 	sendErr := pump(ctx, conn, tr, templates, o)
 	// Wait for the verdicts still on their way; what does not come is an error.
@@ -137,6 +149,10 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 		time.Sleep(time.Millisecond)
 	}
 	pstop()
+	var ampdUse cpuUse
+	if ampdCPU != nil {
+		ampdUse = ampdCPU.done()
+	}
 	tr.flush()
 	lost := c.sent.Load() - c.done.Load()
 	r := result{
@@ -151,6 +167,13 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	}
 	if o.ampdBin != "" {
 		r.note += "; ampd as its own process"
+		if ampdUse.serverKnown {
+			r.note += fmt.Sprintf(", ampd CPU %.0f%% (%.1f µs/msg)",
+				100*ampdUse.server.Seconds()/r.elapsed.Seconds(), ampdUse.perMessage(r.messages))
+		}
+		if idleNote != "" {
+			r.note += "; " + idleNote
+		}
 	}
 	return r, sendErr
 }

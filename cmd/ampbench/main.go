@@ -36,6 +36,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "isolated: write a CPU profile of the measured run to this file")
 	traceFile := fs.String("trace", "", "isolated: write an execution trace of the measured run to this file (keep -duration short)")
 	ampdBin := fs.String("ampd-bin", "", "isolated: run this ampd binary (make build: bin/ampd) as its own process instead of in-process")
+	idle := fs.Duration("idle", 0, "isolated with -ampd-bin: first measure ampd's CPU this long with no load (e.g. 10s)")
 	server := fs.String("server", "prosody", "e2e: the sandbox server: "+strings.Join(e2eServerKinds, ", "))
 	senders := fs.Int("senders", 8, "e2e: sending clients (as many online recipients)")
 	offline := fs.Int("offline", 4, "e2e: offline recipients")
@@ -57,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		r, err := runIsolated(ctx, isolatedOptions{
 			duration: *duration, count: *count, rate: *rate, window: *window, batch: *batch,
 			mix:        mixOptions{templates: *templates, recipients: *recipients, online: *online, seed: 1},
-			cpuprofile: *cpuprofile, trace: *traceFile, ampdBin: *ampdBin,
+			cpuprofile: *cpuprofile, trace: *traceFile, ampdBin: *ampdBin, idle: *idle,
 		}, stderr)
 		if err != nil {
 			return err
