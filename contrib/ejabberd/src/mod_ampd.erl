@@ -243,12 +243,19 @@ handle_call(_Request, _From, Host) ->
 %% The presences go out before component_up is set: a request a session diverts
 %% once it sees component_up then reaches ampd after them, so ampd never decides it
 %% with the recipient missing from its presence table (found by cmd/ampchaos).
+%% (What ampd announced was forgotten when it disconnected: on another node of
+%% a cluster its new announcement may come before this event.)
 handle_cast(component_connected, Host) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts connected (~B retained)",
 	      [component(Host), retained(Host)]),
-    set_status(Host, features, []),
     send_online_presences(Host),
     set_status(Host, component_up, true),
+    case status(Host, redivert_on_connect, false) of
+	true ->
+	    set_status(Host, redivert_on_connect, false),
+	    redivert_all(Host);
+	false -> ok
+    end,
     {noreply, Host};
 handle_cast({component_disconnected, Reason}, Host) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts disconnected (~ts); ~B requests "
@@ -256,6 +263,7 @@ handle_cast({component_disconnected, Reason}, Host) ->
 	      [component(Host), Reason, retained(Host), opt(Host, down_grace)]),
     set_status(Host, component_up, false),
     set_status(Host, features, []),
+    set_status(Host, redivert_on_connect, false),
     case status(Host, down_since, undefined) of
 	undefined -> set_status(Host, down_since, now_ms());
 	_ -> ok
@@ -264,11 +272,16 @@ handle_cast({component_disconnected, Reason}, Host) ->
 handle_cast(redivert_all, Host) ->
     redivert_all(Host),
     {noreply, Host};
-%% ampd announced on another node of the cluster.
+%% ampd announced on another node of the cluster. The news that it connected
+%% there may come after this (another path): the re-divert then waits for it,
+%% so that this node's presences reach ampd first.
 handle_cast({announced, Features}, Host) ->
     set_status(Host, features, Features),
     set_status(Host, down_since, undefined),
-    redivert_all(Host),
+    case component_up(Host) of
+	true -> redivert_all(Host);
+	false -> set_status(Host, redivert_on_connect, true)
+    end,
     {noreply, Host};
 %% A verdict or re-inject another node received for a request retained here.
 handle_cast({control, El}, Host) ->
