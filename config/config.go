@@ -41,7 +41,7 @@ type Component struct {
 	// cluster, tried in turn (instead of component.address; validation sets Address to the
 	// first).
 	Addresses []string `toml:"addresses"`
-	Domain  string `toml:"domain"`  // component.domain: the component's own domain (normalised)
+	Domain    string   `toml:"domain"` // component.domain: the component's own domain (normalised)
 	// Secret is the shared secret: component.secret, or the content of component.secret_file
 	// with surrounding white space removed. Never log it.
 	Secret string `toml:"secret"`
