@@ -77,6 +77,8 @@
 %% ampd's component route went with it (ejabberd_router removes a dead node's
 %% routes in its own process, after the nodedown).
 -define(NODEDOWN_CHECK_MS, 2000).
+%% Bound of a call to another node of the cluster.
+-define(CLUSTER_CALL_MS, 5000).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -237,6 +239,9 @@ init([Host, Opts]) ->
 	       mod_opt(reinjected_max_age, Opts) div 1000]),
     {ok, Host}.
 
+%% Answered once everything cast to the process before is done (run_component_hook/2).
+handle_call(sync, _From, Host) ->
+    {reply, ok, Host};
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
@@ -692,12 +697,26 @@ other_nodes() -> ejabberd_cluster:get_nodes() -- [node()].
 %% other node runs them too, so that mod_privilege grants the component its
 %% permissions there (it forwards the presence of that node's users) and
 %% mod_ampd there knows whether ampd is up.
+%% The connect is passed on synchronously, so that every node has sent ampd the
+%% presences of its users before this node handles ampd's announcement (which
+%% follows the connect on this connection) and before any node re-diverts: ampd
+%% must not judge a re-diverted request without the recipient's presence, on
+%% whichever node the recipient is. A node that does not answer in time is
+%% logged and not waited for.
 pass_component_hook(Hook, Args) ->
-    case get(?FROM_OTHER_NODE) of
-	true -> ok;
-	_ -> [rpc:cast(N, ?MODULE, run_component_hook, [Hook, Args])
-	      || N <- other_nodes()],
-	     ok
+    case {get(?FROM_OTHER_NODE), other_nodes()} of
+	{true, _} -> ok;
+	{_, []} -> ok;
+	{_, Nodes} when Hook == component_connected ->
+	    {_, Bad} = rpc:multicall(Nodes, ?MODULE, run_component_hook, [Hook, Args],
+				     ?CLUSTER_CALL_MS),
+	    [?WARNING_MSG("mod_ampd: node ~ts did not take ampd's connect in ~B ms; "
+			  "its users' presences may reach ampd after re-diverted "
+			  "requests", [N, ?CLUSTER_CALL_MS]) || N <- Bad],
+	    ok;
+	{_, Nodes} ->
+	    [rpc:cast(N, ?MODULE, run_component_hook, [Hook, Args]) || N <- Nodes],
+	    ok
     end.
 
 %% An event that is out of date by the time it arrives is dropped: ampd's
@@ -706,7 +725,13 @@ run_component_hook(Hook, [Component | _] = Args) ->
     put(?FROM_OTHER_NODE, true),
     Connected = ejabberd_router:is_my_route(Component),
     case {Hook, Connected} of
-	{component_connected, true} -> ejabberd_hooks:run(Hook, Args);
+	{component_connected, true} ->
+	    ejabberd_hooks:run(Hook, Args),
+	    %% The presences are sent by the per-host process: wait for it.
+	    [catch gen_server:call(proc(H), sync, ?CLUSTER_CALL_MS)
+	     || H <- ejabberd_option:hosts(), gen_mod:is_loaded(H, ?MODULE),
+		component(H) == Component],
+	    ok;
 	{component_disconnected, false} -> ejabberd_hooks:run(Hook, Args);
 	_ -> ok
     end.
