@@ -62,6 +62,8 @@
 %% Before mod_disco (100), which turns an unanswered node query into an error.
 -define(PRIO_DISCO, 50).
 -define(PRIO_DEFAULT, 50).
+%% The component hooks run after mod_privilege's (50): see pass_component_hook/2.
+-define(PRIO_COMPONENT, 60).
 
 %% A packet carrying this meta key was delivered or re-injected by this
 %% module: the loop guard that keeps it from being diverted again.
@@ -360,9 +362,9 @@ add_hooks(Host) ->
 		       ?PRIO_DEFAULT),
     %% Global hooks: adding the same handler twice is a no-op.
     ejabberd_hooks:add(component_connected, ?MODULE, component_connected,
-		       ?PRIO_DEFAULT),
+		       ?PRIO_COMPONENT),
     ejabberd_hooks:add(component_disconnected, ?MODULE,
-		       component_disconnected, ?PRIO_DEFAULT).
+		       component_disconnected, ?PRIO_COMPONENT).
 
 remove_hooks(Host) ->
     ejabberd_hooks:delete(user_send_packet, Host, ?MODULE, user_send_packet,
@@ -383,9 +385,9 @@ remove_hooks(Host) ->
 	true -> ok;
 	false ->
 	    ejabberd_hooks:delete(component_connected, ?MODULE,
-				  component_connected, ?PRIO_DEFAULT),
+				  component_connected, ?PRIO_COMPONENT),
 	    ejabberd_hooks:delete(component_disconnected, ?MODULE,
-				  component_disconnected, ?PRIO_DEFAULT)
+				  component_disconnected, ?PRIO_COMPONENT)
     end.
 
 %%%===================================================================
@@ -708,6 +710,7 @@ pass_component_hook(Hook, Args) ->
 	{true, _} -> ok;
 	{_, []} -> ok;
 	{_, Nodes} when Hook == component_connected ->
+	    wait_privilege_grants(),
 	    {_, Bad} = rpc:multicall(Nodes, ?MODULE, run_component_hook, [Hook, Args],
 				     ?CLUSTER_CALL_MS),
 	    [?WARNING_MSG("mod_ampd: node ~ts did not take ampd's connect in ~B ms; "
@@ -721,6 +724,16 @@ pass_component_hook(Hook, Args) ->
 
 %% An event that is out of date by the time it arrives is dropped: ampd's
 %% connection may have moved to this node (or left) meanwhile.
+%% mod_privilege grants the component from its per-host process, where its hook
+%% cast it. That grant must reach ampd before the other nodes' grants: ampd asks
+%% for rosters once it has a grant, and ejabberd 24.12 drops a component's IQ to a
+%% node that has not recorded its own grant yet. (sys:get_state/2 returns once
+%% the process has handled what was sent to it before.)
+wait_privilege_grants() ->
+    [catch sys:get_state(gen_mod:get_module_proc(H, mod_privilege), ?CLUSTER_CALL_MS)
+     || H <- ejabberd_option:hosts(), gen_mod:is_loaded(H, mod_privilege)],
+    ok.
+
 run_component_hook(Hook, [Component | _] = Args) ->
     put(?FROM_OTHER_NODE, true),
     Connected = ejabberd_router:is_my_route(Component),
