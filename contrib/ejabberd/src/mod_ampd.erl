@@ -722,8 +722,6 @@ pass_component_hook(Hook, Args) ->
 	    ok
     end.
 
-%% An event that is out of date by the time it arrives is dropped: ampd's
-%% connection may have moved to this node (or left) meanwhile.
 %% mod_privilege grants the component from its per-host process, where its hook
 %% cast it. That grant must reach ampd before the other nodes' grants: ampd asks
 %% for rosters once it has a grant, and ejabberd 24.12 drops a component's IQ to a
@@ -734,6 +732,8 @@ wait_privilege_grants() ->
      || H <- ejabberd_option:hosts(), gen_mod:is_loaded(H, mod_privilege)],
     ok.
 
+%% An event that is out of date by the time it arrives is dropped: ampd's
+%% connection may have moved to this node (or left) meanwhile.
 run_component_hook(Hook, [Component | _] = Args) ->
     put(?FROM_OTHER_NODE, true),
     Connected = ejabberd_router:is_my_route(Component),
@@ -984,10 +984,11 @@ reinject(Host, Key, Msg) ->
 		       [Key, Reason])
     end.
 
-%% -> new | repeat | {error, Reason}. The check and the insert are one step
-%% (insert_new here, then a Mnesia transaction for the other nodes of a
-%% cluster, which share the table), so that of two concurrent re-injects with
-%% one key only one is routed, on whichever node they arrive. Expired keys are
+%% -> new | repeat | {error, Reason}. The check and the insert are one step (a
+%% Mnesia transaction on the table that every node of a cluster shares), so
+%% that of two concurrent re-injects with one key only one is routed, on
+%% whichever node they arrive; the keys this node routed are also in its ETS
+%% tables, for the bounds and a quick repeat. Expired keys are
 %% forgotten first, so that the age bound holds exactly, not up to a tick late.
 remember_reinjected(Host, Key) ->
     expire_reinjected(Host),
