@@ -175,8 +175,21 @@ func TestClusterComponentMoves(t *testing.T) {
 		t.Fatalf("bounced within the grace: %v", err)
 	}
 	stubB := connectComponentSending(t, c.B, route.AppendAnnounce(nil, c.B.ComponentDomain, host, announced))
+	// The presences of the users online on both nodes reach ampd before the re-diverts:
+	// ampd judges mv1 with its recipient, on node A, in its presence table.
+	diverts := map[string]route.Divert{"mv1": expectDivert(t, stubB, "mv1")}
+	for _, c := range []*c2stest.Client{alice, bob} {
+		before := false
+		for _, raw := range stubB.backlog { // what arrived before the divert, in order
+			before = before || stanzaFrom("presence", c.JID, "")(raw)
+		}
+		if !before {
+			t.Errorf("the re-divert came before the presence of %s; received before it:\n%s", c.JID, joinRaw(stubB.backlog))
+		}
+	}
+	diverts["mv2"] = expectDivert(t, stubB, "mv2")
 	for _, id := range []string{"mv1", "mv2"} {
-		d := expectDivert(t, stubB, id)
+		d := diverts[id]
 		stubB.send(t, route.AppendVerdict(nil, c.B.ComponentDomain, host, d.ID, route.Deliver, nil))
 		if _, err := bob.Expect(ctxFor(t), message(id)); err != nil {
 			t.Fatal(err)
