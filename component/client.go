@@ -35,6 +35,8 @@ type Client struct {
 	out       *queue
 	direct    directWriter // Flush's access to the connection, shared with the writer goroutine
 	connected atomic.Bool
+	// next indexes addresses(): where the next attempt goes (Run's goroutine only).
+	next int
 
 	mu      sync.Mutex
 	lastErr error
@@ -125,6 +127,7 @@ func (c *Client) Run(ctx context.Context) error {
 		c.lastErr = err
 		c.mu.Unlock()
 		c.logFailure(err)
+		c.next = (c.next + 1) % len(c.addresses())
 		if time.Since(started) >= c.cfg.ResetBackoffAfter {
 			wait = c.cfg.BackoffMin
 		}
@@ -142,13 +145,21 @@ func (c *Client) logFailure(err error) {
 	switch {
 	case errors.Is(err, ErrNotAuthorized):
 		c.log.Error("component: the server rejected the handshake; check component.secret (it must equal the component secret configured on the XMPP server)",
-			"address", c.cfg.Address, "domain", c.cfg.Domain, "err", err)
+			"address", c.address(), "domain", c.cfg.Domain, "err", err)
 	case errors.As(err, &se):
 		c.log.Error("component: the server closed the stream with an error", "condition", se.Condition, "text", se.Text, "domain", c.cfg.Domain)
 	default:
-		c.log.Warn("component: connection failed, will retry", "address", c.cfg.Address, "err", err)
+		c.log.Warn("component: connection failed, will retry", "address", c.address(), "err", err)
 	}
 }
+
+// addresses are the server's component listeners, in the order they are tried.
+func (c *Client) addresses() []string {
+	return append([]string{c.cfg.Address}, c.cfg.Fallbacks...)
+}
+
+// address is where the next (or current) attempt goes.
+func (c *Client) address() string { return c.addresses()[c.next] }
 
 // jitter returns a duration in [d/2, d] ("equal jitter"), so that many
 // clients restarted together do not reconnect in lockstep.

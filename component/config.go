@@ -9,7 +9,11 @@ import (
 // Config configures a Client. Zero durations and sizes take the defaults
 // documented on each field.
 type Config struct {
-	Address        string // host:port of the server's component listener (required)
+	Address string // host:port of the server's component listener (required)
+	// Fallbacks are more component listeners of the same server (the other nodes of an
+	// ejabberd cluster): after a failed attempt or a lost connection the next attempt goes to
+	// the next address of Address, Fallbacks..., round and round.
+	Fallbacks      []string
 	Domain         string // the component's JID domain, e.g. "amp.localhost" (required)
 	Secret         string // the shared secret of the component
 	MaxStanzaBytes int    // largest stanza read from the server; the first bytes of a larger one go to an OversizeHandler (default DefaultMaxStanzaBytes)

@@ -24,9 +24,10 @@ var ErrStreamClosed = errors.New("component: server closed the stream")
 // connection (or the attempt) ended.
 func (c *Client) connectOnce(ctx context.Context) error {
 	dialer := net.Dialer{Timeout: c.cfg.DialTimeout}
-	conn, err := dialer.DialContext(ctx, "tcp", c.cfg.Address)
+	address := c.address()
+	conn, err := dialer.DialContext(ctx, "tcp", address)
 	if err != nil {
-		return fmt.Errorf("component: connecting to %s: %w", c.cfg.Address, err)
+		return fmt.Errorf("component: connecting to %s: %w", address, err)
 	}
 	defer conn.Close()
 	conn = quietConn(conn)
@@ -41,7 +42,7 @@ func (c *Client) connectOnce(ctx context.Context) error {
 		return err
 	}
 	dl.set(time.Time{})
-	c.log.Info("component: connected", "address", c.cfg.Address, "domain", c.cfg.Domain, "queued", c.out.len())
+	c.log.Info("component: connected", "address", address, "domain", c.cfg.Domain, "queued", c.out.len())
 
 	c.connected.Store(true)
 	sessionCtx, cancelSession := context.WithCancel(ctx)

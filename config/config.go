@@ -37,7 +37,11 @@ type Config struct {
 // Component is the XEP-0114 connection to the XMPP server. Not reloadable.
 type Component struct {
 	Address string `toml:"address"` // component.address: host:port of the server's component port
-	Domain  string `toml:"domain"`  // component.domain: the component's own domain (normalised)
+	// Addresses is component.addresses, the component ports of every node of an ejabberd
+	// cluster, tried in turn (instead of component.address; validation sets Address to the
+	// first).
+	Addresses []string `toml:"addresses"`
+	Domain    string   `toml:"domain"` // component.domain: the component's own domain (normalised)
 	// Secret is the shared secret: component.secret, or the content of component.secret_file
 	// with surrounding white space removed. Never log it.
 	Secret string `toml:"secret"`

@@ -17,6 +17,8 @@ var invalidFiles = map[string]string{
 	"invalid-address-format.toml":                   `config: component.address: "localhost" is not host:port; write it like "127.0.0.1:5347"`,
 	"invalid-address-no-host.toml":                  `config: component.address: ":5347" has no host; name the XMPP server's host, e.g. "127.0.0.1:5347"`,
 	"invalid-address-port.toml":                     `config: component.address: port "0" is not valid; use a number from 1 to 65535`,
+	"invalid-addresses-both.toml":                   `config: component.address and component.addresses are both set; keep component.addresses (every node of the cluster) or component.address (one server)`,
+	"invalid-addresses-format.toml":                 `config: component.addresses[1]: "127.0.0.2" is not host:port; write it like "127.0.0.1:5347"`,
 	"invalid-domain-jid.toml":                       `config: component.domain: "amp@localhost" is not a valid domain; write a bare domain such as "example.org"`,
 	"invalid-secret-missing.toml":                   `config: component.secret is required; set it, or component.secret_file, to the component's shared secret`,
 	"invalid-secret-both.toml":                      `config: component.secret and component.secret_file are both set; keep exactly one of them`,
@@ -66,7 +68,7 @@ var invalidFiles = map[string]string{
 	"invalid-http-listen-port.toml":                 `config: http.listen: port "99999" is not valid; use a number from 0 to 65535`,
 	"invalid-log-level.toml":                        `config: log.level: "verbose" is not valid; use one of "debug", "info", "warn", "error"`,
 	"invalid-log-format.toml":                       `config: log.format: "xml" is not valid; use one of "text", "json"`,
-	"invalid-empty.toml": `config: component.address is required; set it to the server's component port, e.g. "127.0.0.1:5347"
+	"invalid-empty.toml": `config: component.address is required; set it to the server's component port, e.g. "127.0.0.1:5347" (or component.addresses to the component ports of every node of an ejabberd cluster)
 config: component.domain is required; set it to the component's domain as configured in the XMPP server, e.g. "amp.localhost"
 config: component.secret is required; set it, or component.secret_file, to the component's shared secret
 config: server.hosts is required; list the XMPP hosts whose server module diverts to ampd, e.g. ["localhost"]`,

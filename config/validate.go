@@ -35,9 +35,17 @@ func (c *Config) validate() error {
 }
 
 func (c *Component) validate(add func(error)) {
-	if c.Address == "" {
-		add(errors.New(`config: component.address is required; set it to the server's component port, e.g. "127.0.0.1:5347"`))
-	} else {
+	switch {
+	case c.Address != "" && len(c.Addresses) > 0 && c.Address != c.Addresses[0]: // (validation sets Address to the first)
+		add(errors.New("config: component.address and component.addresses are both set; keep component.addresses (every node of the cluster) or component.address (one server)"))
+	case len(c.Addresses) > 0:
+		for i, a := range c.Addresses {
+			add(hostPort(fmt.Sprintf("component.addresses[%d]", i), a, "127.0.0.1:5347", false))
+		}
+		c.Address = c.Addresses[0]
+	case c.Address == "":
+		add(errors.New(`config: component.address is required; set it to the server's component port, e.g. "127.0.0.1:5347" (or component.addresses to the component ports of every node of an ejabberd cluster)`))
+	default:
 		add(hostPort("component.address", c.Address, "127.0.0.1:5347", false))
 	}
 	if c.Domain == "" {

@@ -65,6 +65,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("starting %s: %v", serverKind(), err)
 	}
+	return envOn(t, srv, o)
+}
+
+// envOn is newEnv on a server the test started (and stops when it ends).
+func envOn(t *testing.T, srv *xmppServer, o envOptions) *env {
+	t.Helper()
 	e := &env{t: t, srv: srv, prefix: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -168,19 +174,26 @@ func (e *env) jid(user string) string { return user + "@" + e.srv.Host }
 // and waits until ampd has seen it.
 func (e *env) client(user, resource string, priority *int) *c2stest.Client {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	c, err := c2stest.Dial(ctx, e.srv.C2SAddr, user, e.srv.Host, password, resource)
-	if err != nil {
-		e.t.Fatalf("login %s/%s: %v", user, resource, err)
-	}
-	e.t.Cleanup(func() { c.Close() })
+	c := e.clientAt(e.srv.C2SAddr, user, resource)
 	if priority != nil {
 		if err := c.Presence(*priority); err != nil {
 			e.t.Fatal(err)
 		}
 		e.waitResource(e.jid(user), resource, true)
 	}
+	return c
+}
+
+// clientAt logs user in with resource at the client port c2sAddr (a node of a cluster).
+func (e *env) clientAt(c2sAddr, user, resource string) *c2stest.Client {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := c2stest.Dial(ctx, c2sAddr, user, e.srv.Host, password, resource)
+	if err != nil {
+		e.t.Fatalf("login %s/%s: %v", user, resource, err)
+	}
+	e.t.Cleanup(func() { c.Close() })
 	return c
 }
 

@@ -19,15 +19,15 @@ type ports struct {
 // the ejabberd user's ~/.erlang.cookie, and ejabberd derives the key of its
 // iq ids from the cookie, so a sandbox takes the answer to another's iq (an
 // id it can verify) as an answer to itself and drops it.
-func ejabberdctlConfig(dir string, p ports, erlOptions, cookie string) string {
-	return fmt.Sprintf(`ERLANG_NODE=ampd%d@localhost
-INET_DIST_INTERFACE=127.0.0.1
+func ejabberdctlConfig(dir string, p ports, node, distAddr, erlOptions, cookie string) string {
+	return fmt.Sprintf(`ERLANG_NODE=%s
+INET_DIST_INTERFACE=%s
 ERL_DIST_PORT=%d
 EJABBERD_PID_PATH=%s/ejabberd.pid
 CONTRIB_MODULES_PATH=%s/contrib
 EJABBERD_BYPASS_WARNINGS=true
 ERL_OPTIONS="-pa %s/ebin -setcookie %s %s"
-`, p.dist, p.dist, dir, dir, dir, cookie, erlOptions)
+`, node, distAddr, p.dist, dir, dir, dir, cookie, erlOptions)
 }
 
 // ejabberdConfig is the sandbox's ejabberd.yml: loopback listeners, no

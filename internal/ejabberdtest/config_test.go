@@ -9,7 +9,7 @@ import (
 // Extra emulator flags reach ERL_OPTIONS next to the module path; anything the shell that
 // sources ejabberdctl.cfg would interpret is refused.
 func TestErlOptions(t *testing.T) {
-	cfg := ejabberdctlConfig("/sandbox", ports{dist: 4370}, "+sbwt none +sbwtdcpu none", "c00k1e")
+	cfg := ejabberdctlConfig("/sandbox", ports{dist: 4370}, nodeName("", 4370), "127.0.0.1", "+sbwt none +sbwtdcpu none", "c00k1e")
 	if !strings.Contains(cfg, `ERL_OPTIONS="-pa /sandbox/ebin -setcookie c00k1e +sbwt none +sbwtdcpu none"`) {
 		t.Errorf("ejabberdctl.cfg lacks the emulator flags:\n%s", cfg)
 	}

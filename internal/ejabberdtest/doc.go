@@ -5,8 +5,8 @@
 // Its API has the shape and names of internal/prosodytest (Options, Start,
 // Server with Stop, Restart, PID, Register, Deregister and LogTail,
 // Installed, EnsureInstalled, RepoRoot) so that one suite can run against
-// both servers. DeleteOfflineMessages, for benchmarks, has no Prosody
-// counterpart.
+// both servers. DeleteOfflineMessages, for benchmarks, and StartCluster, a
+// two-node cluster on loopback (cluster.go), have no Prosody counterpart.
 //
 // The sandbox listens on loopback only: a plain c2s port (no STARTTLS
 // required, SASL PLAIN allowed), an s2s port (s2s denied by default) and a

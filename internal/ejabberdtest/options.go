@@ -89,6 +89,15 @@ type Options struct {
 	// as serverkind.TrixieRoot() (ejabberd 24.12), where ejabberdctl, erlc and the node run
 	// with chroot and Dir and ModuleDir are bound at their own paths.
 	Root string
+	// DistAddr, DistPort and Cookie make the node a possible member of a cluster
+	// (StartCluster): its Erlang node is ampdDISTPORT@DISTADDR (long names) listening on
+	// DistAddr:DistPort, and Cookie is the cluster's shared Erlang cookie. ejabberdctl's
+	// ERL_DIST_PORT makes a node look for every peer at that one port (no epmd), so the nodes
+	// of a cluster share DistPort on distinct loopback addresses. Zero values: a standalone
+	// node, ampdDISTPORT@localhost on 127.0.0.1, a free port and a random cookie.
+	DistAddr string
+	DistPort int
+	Cookie   string
 }
 
 // withDefaults returns o with its zero fields filled in, ports excepted.
@@ -157,6 +166,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LogLevel == "" {
 		o.LogLevel = "info"
+	}
+	if o.Cookie == "" {
+		var b [12]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return o, fmt.Errorf("ejabberdtest: %w", err)
+		}
+		o.Cookie = hex.EncodeToString(b[:])
 	}
 	return o, nil
 }

@@ -3,8 +3,6 @@ package ejabberdtest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,6 +42,8 @@ type Server struct {
 	// Dir holds everything; ConfigPath is ejabberd.yml and LogPath the
 	// node's log.
 	Dir, ConfigPath, LogPath string
+	// Node is the Erlang node name (join_cluster takes it).
+	Node string
 
 	opts   Options
 	ports  ports
@@ -78,7 +78,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := ports{c2s: o.C2SPort, component: o.ComponentPort, s2s: o.S2SPort}
+	p := ports{c2s: o.C2SPort, component: o.ComponentPort, s2s: o.S2SPort, dist: o.DistPort}
 	if err := sandboxproc.FillFreePorts(&p.c2s, &p.component, &p.s2s, &p.dist); err != nil {
 		return nil, err
 	}
@@ -92,6 +92,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		Dir:             o.Dir,
 		ConfigPath:      filepath.Join(o.Dir, "ejabberd.yml"),
 		LogPath:         filepath.Join(o.Dir, "logs", "ejabberd.log"),
+		Node:            nodeName(o.DistAddr, p.dist),
 		opts:            o,
 		ports:           p,
 		output:          filepath.Join(o.Dir, "ejabberd.out"),
@@ -180,13 +181,12 @@ func (s *Server) prepare(ctx context.Context, own owner) error {
 			return err
 		}
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("ejabberdtest: %w", err)
+	distAddr := s.opts.DistAddr
+	if distAddr == "" {
+		distAddr = "127.0.0.1"
 	}
-	cookie := hex.EncodeToString(b[:])
 	files := map[string]string{
-		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports, s.opts.ErlOptions, cookie),
+		"ejabberdctl.cfg": ejabberdctlConfig(s.Dir, s.ports, s.Node, distAddr, s.opts.ErlOptions, s.opts.Cookie),
 		"ejabberd.yml":    ejabberdConfig(s.opts, s.ports),
 		// ejabberdctl points ERL_INETRC here.
 		"inetrc": inetrc,
@@ -250,13 +250,19 @@ func (s *Server) ctl(ctx context.Context, args ...string) *exec.Cmd {
 
 // ctlRun runs one ejabberdctl command against the running node.
 func (s *Server) ctlRun(args ...string) error {
+	_, err := s.ctlOutput(args...)
+	return err
+}
+
+// ctlOutput runs one ejabberdctl command against the running node and returns what it printed.
+func (s *Server) ctlOutput(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), ctlTimeout)
 	defer cancel()
 	out, err := s.ctl(ctx, args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("ejabberdtest: ejabberdctl %s: %w: %s", args[0], err, bytes.TrimSpace(out))
+		return "", fmt.Errorf("ejabberdtest: ejabberdctl %s: %w: %s", args[0], err, bytes.TrimSpace(out))
 	}
-	return nil
+	return string(out), nil
 }
 
 // start runs the node in the foreground and waits for its listeners.

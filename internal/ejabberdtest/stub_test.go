@@ -263,6 +263,29 @@ var (
 // needed, and skips the test only when ejabberd cannot be installed.
 func startServer(t *testing.T, o Options) *Server {
 	t.Helper()
+	o.Root = ensureServer(t)
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	s, err := Start(ctxFor(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("ejabberd log tail:\n%s", s.LogTail(80))
+		}
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// ensureServer installs the ejabberd of the test's server kind when needed and returns its
+// root (Options.Root); it skips the test only when the host's ejabberd cannot be installed.
+func ensureServer(t *testing.T) string {
+	t.Helper()
 	kind, err := serverkind.ForFamily(serverkind.Ejabberd)
 	if err != nil {
 		t.Fatal(err)
@@ -286,21 +309,5 @@ func startServer(t *testing.T, o Options) *Server {
 		}
 		t.Skipf("ejabberd is not installed and could not be: %v", installErr)
 	}
-	o.Root = kind.Root()
-	if o.Dir == "" {
-		o.Dir = t.TempDir()
-	}
-	s, err := Start(ctxFor(t), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("ejabberd log tail:\n%s", s.LogTail(80))
-		}
-		if err := s.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return kind.Root()
 }

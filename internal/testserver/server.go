@@ -155,18 +155,26 @@ func Start(ctx context.Context, k serverkind.Kind, o Options) (*Server, error) {
 	if len(o.ProsodyPluginPaths) > 0 || o.ProsodyGlobalConfig != "" || o.ProsodyHostConfig != "" {
 		return nil, errors.New("testserver: Prosody plugin paths and Lua configuration given for " + k.Title)
 	}
-	s, err := ejabberdtest.Start(ctx, ejabberdtest.Options{
+	s, err := ejabberdtest.Start(ctx, ejabberdOptions(k, o))
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", k.Title, err)
+	}
+	return ejabberdServer(k, s), nil
+}
+
+func ejabberdOptions(k serverkind.Kind, o Options) ejabberdtest.Options {
+	return ejabberdtest.Options{
 		Dir: o.Dir, Host: o.Host, C2SPort: o.C2SPort, ComponentPort: o.ComponentPort, S2SPort: o.S2SPort,
 		Users: o.Users, WithoutOffline: o.WithoutOffline, WithoutAmpd: o.WithoutAmpd,
 		MaxPending: o.MaxPending, PendingTimeout: o.PendingTimeout, DownGrace: o.DownGrace, LogLevel: o.LogLevel, ErlOptions: o.ErlOptions, Root: k.Root(),
 		ExtraGlobalConfig: o.EjabberdGlobalConfig,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("starting %s: %w", k.Title, err)
 	}
+}
+
+func ejabberdServer(k serverkind.Kind, s *ejabberdtest.Server) *Server {
 	return &Server{Kind: k, Host: s.Host, ComponentDomain: s.ComponentDomain, Secret: s.Secret,
 		C2SAddr: s.C2SAddr, ComponentAddr: s.ComponentAddr, S2SAddr: s.S2SAddr, LogPath: s.LogPath,
-		harness: s, clearOffline: s.DeleteOfflineMessages}, nil
+		harness: s, clearOffline: s.DeleteOfflineMessages}
 }
 
 // String names the server and its process: "Prosody 13 (pid 1234)".

@@ -31,8 +31,10 @@
 -export([user_send_packet/1, sm_receive_packet/1,
 	 local_send_to_resource/1, c2s_handle_info/2,
 	 c2s_post_auth_features/2, disco_local_features/5,
-	 component_connected/1, component_disconnected/2,
+	 component_connected/1, component_disconnected/2, replace_connections/1,
 	 unset_presence/4]).
+%% called on the other nodes of an ejabberd cluster (rpc)
+-export([run_component_hook/2, cluster_announced/1]).
 
 -include("xmpp.hrl").
 -include("logger.hrl").
@@ -61,6 +63,8 @@
 %% Before mod_disco (100), which turns an unanswered node query into an error.
 -define(PRIO_DISCO, 50).
 -define(PRIO_DEFAULT, 50).
+%% The component hooks run after mod_privilege's (50): see pass_component_hook/2.
+-define(PRIO_COMPONENT, 60).
 
 %% A packet carrying this meta key was delivered or re-injected by this
 %% module: the loop guard that keeps it from being diverted again.
@@ -72,9 +76,19 @@
 %% How long a new connection of ampd's component waits for the one it replaces
 %% to end (replace_connections/2).
 -define(REPLACE_TIMEOUT_MS, 5000).
-%% The component_connected hook runs before mod_privilege's (50), so that a
-%% replaced connection has ended before the new one is granted permissions.
--define(PRIO_CONNECTED, 40).
+%% The hook that replaces an old connection of the component runs before
+%% mod_privilege's (50), so that the old connection has ended before the new
+%% one is granted permissions.
+-define(PRIO_REPLACE, 40).
+%% Set in the process that runs a component hook on behalf of another node of
+%% the cluster: the hook is not passed on again.
+-define(FROM_OTHER_NODE, ampd_component_event_from_other_node).
+%% How long after a node of the cluster goes down the module checks whether
+%% ampd's component route went with it (ejabberd_router removes a dead node's
+%% routes in its own process, after the nodedown).
+-define(NODEDOWN_CHECK_MS, 2000).
+%% Bound of a call to another node of the cluster.
+-define(CLUSTER_CALL_MS, 5000).
 
 -record(pending, {id :: binary(),
 		  seq :: pos_integer(),
@@ -212,13 +226,19 @@ init([Host, Opts]) ->
     ets:new(abandoned_table(Host), [named_table, public, set]),
     ets:new(abandoned_order(Host), [named_table, public, ordered_set]),
     Component = mod_opt(component, Opts),
-    Prefix = binary:encode_hex(crypto:strong_rand_bytes(6)),
+    %% The route id names the node that retains the request (route_owner/1):
+    %% any node may receive ampd's verdict, and passes it to that one.
+    Prefix = <<(binary:encode_hex(crypto:strong_rand_bytes(6)))/binary, ".",
+	       (node_tag(node()))/binary>>,
     set_status(Host, route_prefix, Prefix),
     set_status(Host, route_counter, 0),
     set_status(Host, component_up, ejabberd_router:is_my_route(Component)),
     set_status(Host, down_since, now_ms()),
     load_reinjected(Host),
     add_hooks(Host),
+    ok = net_kernel:monitor_nodes(true),
+    %% ampd may be connected to another node of the cluster already.
+    self() ! sync_from_cluster,
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     ?INFO_MSG("mod_ampd ready on ~ts: component ~ts, max ~B retained, "
 	      "timeout ~B s, when down: ~ts; re-inject keys remembered: ~B, "
@@ -229,18 +249,28 @@ init([Host, Opts]) ->
 	       mod_opt(reinjected_max_age, Opts) div 1000]),
     {ok, Host}.
 
+%% Answered once everything cast to the process before is done (run_component_hook/2).
+handle_call(sync, _From, Host) ->
+    {reply, ok, Host};
 handle_call(_Request, _From, Host) ->
     {reply, {error, badarg}, Host}.
 
 %% The presences go out before component_up is set: a request a session diverts
 %% once it sees component_up then reaches ampd after them, so ampd never decides it
 %% with the recipient missing from its presence table (found by cmd/ampchaos).
+%% (What ampd announced was forgotten when it disconnected: on another node of
+%% a cluster its new announcement may come before this event.)
 handle_cast(component_connected, Host) ->
     ?INFO_MSG("mod_ampd: ampd component ~ts connected (~B retained)",
 	      [component(Host), retained(Host)]),
-    set_status(Host, features, []),
     send_online_presences(Host),
     set_status(Host, component_up, true),
+    case status(Host, redivert_on_connect, false) of
+	true ->
+	    set_status(Host, redivert_on_connect, false),
+	    redivert_all(Host);
+	false -> ok
+    end,
     {noreply, Host};
 handle_cast({component_disconnected, Reason}, Host) ->
     case ejabberd_router:is_my_route(component(Host)) of
@@ -256,6 +286,21 @@ handle_cast({component_disconnected, Reason}, Host) ->
 handle_cast(redivert_all, Host) ->
     redivert_all(Host),
     {noreply, Host};
+%% ampd announced on another node of the cluster. The news that it connected
+%% there may come after this (another path): the re-divert then waits for it,
+%% so that this node's presences reach ampd first.
+handle_cast({announced, Features}, Host) ->
+    set_status(Host, features, Features),
+    set_status(Host, down_since, undefined),
+    case component_up(Host) of
+	true -> redivert_all(Host);
+	false -> set_status(Host, redivert_on_connect, true)
+    end,
+    {noreply, Host};
+%% A verdict or re-inject another node received for a request retained here.
+handle_cast({control, El}, Host) ->
+    handle_control(Host, El),
+    {noreply, Host};
 handle_cast(_Msg, Host) ->
     {noreply, Host}.
 
@@ -265,6 +310,7 @@ component_down(Host, Reason) ->
 	      [component(Host), Reason, retained(Host), opt(Host, down_grace)]),
     set_status(Host, component_up, false),
     set_status(Host, features, []),
+    set_status(Host, redivert_on_connect, false),
     case status(Host, down_since, undefined) of
 	undefined -> set_status(Host, down_since, now_ms());
 	_ -> ok
@@ -277,6 +323,24 @@ handle_info(expire, Host) ->
     drop_abandoned(Host, 0),
     erlang:send_after(?EXPIRY_TICK_MS, self(), expire),
     {noreply, Host};
+handle_info(sync_from_cluster, Host) ->
+    sync_from_cluster(Host),
+    {noreply, Host};
+handle_info({nodedown, Node}, Host) ->
+    erlang:send_after(?NODEDOWN_CHECK_MS, self(), {check_component, Node}),
+    {noreply, Host};
+handle_info({check_component, Node}, Host) ->
+    %% The node ampd was connected to died: no component_disconnected hook
+    %% ran anywhere.
+    case component_up(Host) andalso
+	not ejabberd_router:is_my_route(component(Host)) of
+	true ->
+	    handle_cast({component_disconnected,
+			 <<"its ejabberd node ", (atom_to_binary(Node, utf8))/binary,
+			   " went down">>}, Host);
+	false ->
+	    {noreply, Host}
+    end;
 handle_info(_Info, Host) ->
     {noreply, Host}.
 
@@ -317,10 +381,12 @@ add_hooks(Host) ->
     ejabberd_hooks:add(unset_presence_hook, Host, ?MODULE, unset_presence,
 		       ?PRIO_DEFAULT),
     %% Global hooks: adding the same handler twice is a no-op.
+    ejabberd_hooks:add(component_connected, ?MODULE, replace_connections,
+		       ?PRIO_REPLACE),
     ejabberd_hooks:add(component_connected, ?MODULE, component_connected,
-		       ?PRIO_CONNECTED),
+		       ?PRIO_COMPONENT),
     ejabberd_hooks:add(component_disconnected, ?MODULE,
-		       component_disconnected, ?PRIO_DEFAULT).
+		       component_disconnected, ?PRIO_COMPONENT).
 
 remove_hooks(Host) ->
     ejabberd_hooks:delete(user_send_packet, Host, ?MODULE, user_send_packet,
@@ -341,9 +407,11 @@ remove_hooks(Host) ->
 	true -> ok;
 	false ->
 	    ejabberd_hooks:delete(component_connected, ?MODULE,
-				  component_connected, ?PRIO_CONNECTED),
+				  replace_connections, ?PRIO_REPLACE),
+	    ejabberd_hooks:delete(component_connected, ?MODULE,
+				  component_connected, ?PRIO_COMPONENT),
 	    ejabberd_hooks:delete(component_disconnected, ?MODULE,
-				  component_disconnected, ?PRIO_DEFAULT)
+				  component_disconnected, ?PRIO_COMPONENT)
     end.
 
 %%%===================================================================
@@ -613,7 +681,7 @@ local_send_to_resource(#message{type = Type, to = #jid{lserver = Host},
 	Controls ->
 	    case is_from_component(Host, Msg) of
 		true ->
-		    lists:foreach(fun(C) -> handle_control(Host, C) end,
+		    lists:foreach(fun(C) -> dispatch_control(Host, C) end,
 				  Controls);
 		false ->
 		    Txt = ?T("Only the AMP component may do this"),
@@ -624,6 +692,138 @@ local_send_to_resource(#message{type = Type, to = #jid{lserver = Host},
     end;
 local_send_to_resource(_Pkt) ->
     ok.
+
+%%%===================================================================
+%%% ejabberd cluster: ampd's component connection is on one node, the
+%%% requests are retained on the nodes of their senders' sessions.
+%%%===================================================================
+
+%% A verdict, and a re-inject that names its route, are carried out on the
+%% node that retains the request; everything else on the node that got it.
+dispatch_control(Host, El) ->
+    Route = case El of
+		#xmlel{name = <<"verdict">>} -> fxml:get_tag_attr_s(<<"route">>, El);
+		#xmlel{name = <<"reinject">>} -> fxml:get_tag_attr_s(<<"route">>, El);
+		_ -> <<>>
+	    end,
+    case route_owner(Route) of
+	local -> handle_control(Host, El);
+	{node, Node} -> gen_server:cast({proc(Host), Node}, {control, El});
+	{gone, Tag} when El#xmlel.name == <<"reinject">> ->
+	    %% The held message is ampd's copy: any node can route it. What
+	    %% the lost node remembered of the route (abandoned) is lost too.
+	    ?WARNING_MSG("mod_ampd: re-injecting for route ~ts here: the node "
+			 "(id ~ts) that retained its request is not in the "
+			 "cluster", [Route, Tag]),
+	    handle_control(Host, El);
+	{gone, Tag} ->
+	    ?WARNING_MSG("mod_ampd: verdict for route ~ts ignored: the node (id "
+			 "~ts) that retained the request is not in the cluster, "
+			 "and the request was lost with it (a held message "
+			 "stays with ampd)", [Route, Tag])
+    end.
+
+%% -> local | {node, Node} | {gone, Tag}. A route id is
+%% RANDOM.NODE-COUNTER (next_route_id/1); an id of another form (none, or
+%% one this module never made) is looked up here, where it is unknown.
+route_owner(Route) ->
+    case binary:split(Route, [<<".">>, <<"-">>], [global]) of
+	[_Random, Tag, _Counter] ->
+	    case node_tag(node()) of
+		Tag -> local;
+		_ ->
+		    case [N || N <- ejabberd_cluster:get_nodes(), node_tag(N) == Tag] of
+			[Node | _] when Node /= node() -> {node, Node};
+			_ -> {gone, Tag}
+		    end
+	    end;
+	_ -> local
+    end.
+
+%% The node's id as ejabberd_cluster:node_id/0 makes it (its Mnesia backend).
+node_tag(Node) -> integer_to_binary(erlang:phash2(Node)).
+
+other_nodes() -> ejabberd_cluster:get_nodes() -- [node()].
+
+%% Component hooks run on the node the component is connected to: every
+%% other node runs them too, so that mod_privilege grants the component its
+%% permissions there (it forwards the presence of that node's users) and
+%% mod_ampd there knows whether ampd is up.
+%% The connect is passed on synchronously, so that every node has sent ampd the
+%% presences of its users before this node handles ampd's announcement (which
+%% follows the connect on this connection) and before any node re-diverts: ampd
+%% must not judge a re-diverted request without the recipient's presence, on
+%% whichever node the recipient is. A node that does not answer in time is
+%% logged and not waited for.
+pass_component_hook(Hook, Args) ->
+    case {get(?FROM_OTHER_NODE), other_nodes()} of
+	{true, _} -> ok;
+	{_, []} -> ok;
+	{_, Nodes} when Hook == component_connected ->
+	    wait_privilege_grants(),
+	    {_, Bad} = rpc:multicall(Nodes, ?MODULE, run_component_hook, [Hook, Args],
+				     ?CLUSTER_CALL_MS),
+	    [?WARNING_MSG("mod_ampd: node ~ts did not take ampd's connect in ~B ms; "
+			  "its users' presences may reach ampd after re-diverted "
+			  "requests", [N, ?CLUSTER_CALL_MS]) || N <- Bad],
+	    ok;
+	{_, Nodes} ->
+	    [rpc:cast(N, ?MODULE, run_component_hook, [Hook, Args]) || N <- Nodes],
+	    ok
+    end.
+
+%% mod_privilege grants the component from its per-host process, where its hook
+%% cast it. That grant must reach ampd before the other nodes' grants: ampd asks
+%% for rosters once it has a grant, and ejabberd 24.12 drops a component's IQ to a
+%% node that has not recorded its own grant yet. (sys:get_state/2 returns once
+%% the process has handled what was sent to it before.)
+wait_privilege_grants() ->
+    [catch sys:get_state(gen_mod:get_module_proc(H, mod_privilege), ?CLUSTER_CALL_MS)
+     || H <- ejabberd_option:hosts(), gen_mod:is_loaded(H, mod_privilege)],
+    ok.
+
+%% An event that is out of date by the time it arrives is dropped: ampd's
+%% connection may have moved to this node (or left) meanwhile.
+run_component_hook(Hook, [Component | _] = Args) ->
+    put(?FROM_OTHER_NODE, true),
+    Connected = ejabberd_router:is_my_route(Component),
+    case {Hook, Connected} of
+	{component_connected, true} ->
+	    ejabberd_hooks:run(Hook, Args),
+	    %% The presences are sent by the per-host process: wait for it.
+	    [catch gen_server:call(proc(H), sync, ?CLUSTER_CALL_MS)
+	     || H <- ejabberd_option:hosts(), gen_mod:is_loaded(H, ?MODULE),
+		component(H) == Component],
+	    ok;
+	{component_disconnected, false} -> ejabberd_hooks:run(Hook, Args);
+	_ -> ok
+    end.
+
+%% What ampd announced for Host, as another node sees it: [] when it has not.
+cluster_announced(Host) ->
+    announced(Host).
+
+%% A node that starts (or joins) while ampd is connected to another node
+%% learns it here: the component route is cluster-wide, what ampd announced
+%% is asked from another node, and the component hook runs here for
+%% mod_privilege's permissions and this node's presences.
+sync_from_cluster(Host) ->
+    Component = component(Host),
+    case ejabberd_router:is_my_route(Component) andalso other_nodes() of
+	false -> ok;
+	[] -> ok;
+	Nodes ->
+	    Announced = [F || N <- Nodes,
+			      F <- case rpc:call(N, ?MODULE, cluster_announced, [Host], 5000) of
+				       L when is_list(L) -> L;
+				       _ -> []
+				   end],
+	    spawn(?MODULE, run_component_hook, [component_connected, [Component]]),
+	    case dedupe(Announced) of
+		[] -> ok;
+		Features -> gen_server:cast(proc(Host), {announced, Features})
+	    end
+    end.
 
 is_from_component(Host, #message{from = #jid{luser = <<>>, lserver = From,
 					       lresource = <<>>}}) ->
@@ -660,8 +860,11 @@ handle_control(Host, #xmlel{name = <<"reinject">>} = El) ->
 handle_control(Host, #xmlel{name = <<"announce">>} = El) ->
     Features = [fxml:get_tag_attr_s(<<"var">>, F)
 		|| #xmlel{name = <<"feature">>} = F <- El#xmlel.children],
-    set_status(Host, features, dedupe([F || F <- Features, F /= <<>>])),
+    Announced = dedupe([F || F <- Features, F /= <<>>]),
+    set_status(Host, features, Announced),
     set_status(Host, down_since, undefined),
+    %% The other nodes advertise it and re-divert what they retained.
+    [gen_server:cast({proc(Host), N}, {announced, Announced}) || N <- other_nodes()],
     %% Through the module's process, after the presences it sends ampd when
     %% the component connects: ampd judges the re-diverted requests with the
     %% presence table rebuilt.
@@ -817,23 +1020,54 @@ reinject(_Host, <<>>, Msg) ->
     ejabberd_router:route(guard(Msg));
 reinject(Host, Key, Msg) ->
     case remember_reinjected(Host, Key) of
-	new -> ejabberd_router:route(guard(Msg));
-	repeat -> ?DEBUG("mod_ampd: reinject ~ts already routed, not again", [Key])
-    end,
-    send_reinjected(Host, Key).
+	new ->
+	    ejabberd_router:route(guard(Msg)),
+	    send_reinjected(Host, Key);
+	repeat ->
+	    ?DEBUG("mod_ampd: reinject ~ts already routed, not again", [Key]),
+	    send_reinjected(Host, Key);
+	{error, Reason} ->
+	    %% Not acknowledged: ampd resends it.
+	    ?ERROR_MSG("mod_ampd: reinject ~ts not routed: the cluster-wide "
+		       "re-inject key table failed (~p); ampd will resend it. "
+		       "Check Mnesia on this node (ejabberdctl mnesia_info)",
+		       [Key, Reason])
+    end.
 
-%% -> new | repeat. The check and the insert are one step (insert_new), so
-%% that of two concurrent re-injects with one key only one is routed.
-%% Expired keys are forgotten first, so that the age bound holds exactly, not
-%% up to a tick late.
+%% -> new | repeat | {error, Reason}. The check and the insert are one step (a
+%% Mnesia transaction on the table that every node of a cluster shares), so
+%% that of two concurrent re-injects with one key only one is routed, on
+%% whichever node they arrive; the keys this node routed are also in its ETS
+%% tables, for the bounds and a quick repeat. Expired keys are
+%% forgotten first, so that the age bound holds exactly, not up to a tick late.
 remember_reinjected(Host, Key) ->
     expire_reinjected(Host),
     Since = wall_ms(),
-    case add_reinjected(Host, Key, Since) of
-	false -> repeat;
-	true ->
-	    mnesia:dirty_write(#ampd_reinjected{id = {Host, Key}, since = Since}),
-	    new
+    case ets:member(reinjected_table(Host), Key) of
+	true -> repeat;
+	false ->
+	    case claim_reinjected(Host, Key, Since) of
+		true ->
+		    add_reinjected(Host, Key, Since),
+		    new;
+		Other -> Other
+	    end
+    end.
+
+%% -> true (stored now) | repeat (a node of the cluster routed it) | {error, _}
+claim_reinjected(Host, Key, Since) ->
+    Claim = fun() ->
+		    case mnesia:read(ampd_reinjected, {Host, Key}, write) of
+			[] ->
+			    mnesia:write(#ampd_reinjected{id = {Host, Key},
+							  since = Since}),
+			    true;
+			[_] -> repeat
+		    end
+	    end,
+    case mnesia:transaction(Claim) of
+	{atomic, Result} -> Result;
+	{aborted, Reason} -> {error, Reason}
     end.
 
 %% Puts a key in memory (the caller stores it) -> false when it is known.
@@ -1057,8 +1291,8 @@ disco_local_features(Acc, _From, _To, _Node, _Lang) ->
 %%% XEP-0356 presence gaps of ejabberd 23.01
 %%%===================================================================
 component_connected(Component) ->
-    replace_connections(Component, self()),
-    cast_hosts_of(Component, component_connected).
+    cast_hosts_of(Component, component_connected),
+    pass_component_hook(component_connected, [Component]).
 
 %% ampd has one connection at a time: a new one replaces the others (as
 %% Prosody's component_conflict_resolve = "kick_old"). ejabberd itself would
@@ -1067,11 +1301,15 @@ component_connected(Component) ->
 %% would keep receiving diverts its standby never sees, and the standby the
 %% answers to its own queries.
 %%
-%% The hook runs in the new connection's process, before mod_privilege's
+%% The hook runs in the new connection's process (elsewhere, as when another
+%% node of the cluster runs the hooks, it does nothing), before mod_privilege's
 %% (priority), and waits until the old connections have ended: their
 %% component_disconnected hooks make mod_privilege forget the component's
 %% permissions, and that must happen before it grants them to the new
 %% connection, not after.
+replace_connections(Component) ->
+    replace_connections(Component, self()).
+
 replace_connections(Component, New) ->
     Backend = ejabberd_router:get_backend(),
     Routes = case Backend:find_routes(Component) of
@@ -1109,7 +1347,8 @@ replace_connections(Component, New) ->
     end.
 
 component_disconnected(Component, Reason) ->
-    cast_hosts_of(Component, {component_disconnected, reason_text(Reason)}).
+    cast_hosts_of(Component, {component_disconnected, reason_text(Reason)}),
+    pass_component_hook(component_disconnected, [Component, Reason]).
 
 reason_text(Reason) when is_binary(Reason) -> Reason;
 reason_text(Reason) -> iolist_to_binary(io_lib:format("~p", [Reason])).
@@ -1125,7 +1364,8 @@ cast_hosts_of(Component, Msg) ->
       end, ejabberd_option:hosts()).
 
 %% What mod_privilege would have sent had the component been connected when
-%% these users came online.
+%% these users came online. The session list is cluster-wide: each node sends
+%% its own sessions' presences.
 send_online_presences(Host) ->
     To = jid:make(component(Host)),
     Users = lists:usort([{U, S} || {U, S, _} <- ejabberd_sm:get_vh_session_list(Host)]),
@@ -1138,7 +1378,7 @@ send_online_presences(Host) ->
 
 send_current_presence(U, S, R, To) ->
     case ejabberd_sm:get_session_pid(U, S, R) of
-	Pid when is_pid(Pid) ->
+	Pid when is_pid(Pid), node(Pid) == node() ->
 	    try ejabberd_c2s:get_presence(Pid) of
 		#presence{type = available} = Pres ->
 		    ejabberd_router:route(
