@@ -99,7 +99,7 @@ func TestClusterFailover(t *testing.T) {
 		}
 		nodeB.Stop()
 	})
-	e := envOn(t, nodeA, envOptions{external: true, edit: noPresencePolicy})
+	e := envOn(t, nodeA, envOptions{external: true})
 	e.cfg.Component.Address, e.cfg.Component.Addresses = "", []string{nodeA.ComponentAddr, nodeB.ComponentAddr}
 	const ttl = 2 * time.Second
 	a := e.startPairMember("a", dsn, ttl)
