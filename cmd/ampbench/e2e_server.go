@@ -35,6 +35,9 @@ type e2eServerOptions struct {
 	// maxPending is the server module's bound on diverts awaiting a verdict: above the most
 	// the full-speed runs keep in flight, so that the bench measures and does not bounce.
 	maxPending int
+	// withoutModule leaves the server module out (the component listener stays): the
+	// reference for what merely loading the module costs traffic without AMP.
+	withoutModule bool
 }
 
 // e2eServerKinds are the values of -server: every server of the test matrix.
@@ -50,10 +53,10 @@ func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io
 	if !testserver.Installed(k) {
 		return nil, fmt.Errorf("ampbench: %s is not installed (run %s)", k.Title, testserver.InstallScript(k))
 	}
-	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending}
+	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending, WithoutAmpd: o.withoutModule}
 	if k.Family == serverkind.Ejabberd {
 		so.ErlOptions = erlNoBusyWait
-		fmt.Fprintf(log, "starting %s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title)
+		fmt.Fprintf(log, "starting %s%s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title, withoutNote(o.withoutModule))
 	}
 	srv, err := testserver.Start(ctx, k, so)
 	if err != nil {
@@ -85,4 +88,12 @@ const erlNoBusyWait = "+sbwt none +sbwtdcpu none +sbwtdio none"
 func installedE2EServer(name string) bool {
 	k, err := serverkind.Lookup(name)
 	return err == nil && testserver.Installed(k)
+}
+
+// withoutNote says in a progress line that a server runs without its module.
+func withoutNote(without bool) string {
+	if without {
+		return " without mod_ampd"
+	}
+	return ""
 }

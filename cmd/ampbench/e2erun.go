@@ -4,22 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ampd-xmpp/ampd/config"
-	"github.com/ampd-xmpp/ampd/daemon"
-	"github.com/ampd-xmpp/ampd/metrics"
 )
 
 // measure runs one measured run: at full speed (rate 0: each sender keeps o.window messages to
 // online recipients in flight) or at a fixed rate spread over the senders.
-func (b *e2eBench) measure(ctx context.Context, name string, withAMP bool, rate int, log io.Writer) result {
-	return b.measureFor(ctx, name, withAMP, rate, b.o.duration, log)
+func (b *e2eBench) measure(ctx context.Context, group, name string, withAMP bool, rate int, log io.Writer) result {
+	r := b.measureFor(ctx, name, withAMP, rate, b.o.duration, log)
+	r.group, r.fixedRate = group, rate > 0
+	return r
 }
 
 // measureFor is measure for a given duration.
@@ -42,7 +37,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 
 	pctx, pstop := context.WithCancel(ctx)
 	go progress(pctx, log, name, &r.c)
-	meter := newCPUMeter(b.srv.pid())
+	meter := newCPUMeter(b.srv.pid(), b.ampdPID)
 	start := time.Now()
 	end := start.Add(duration)
 	var total atomicCounter
@@ -57,14 +52,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		} else {
 			to = fmt.Sprintf("r%d@%s", (int(seq)+sender)%n, b.srv.host)
 		}
-		var sb strings.Builder
-		sb.WriteString("<message to='" + to + "' type='chat' id='" + messageID(idx, sender, time.Now().UnixNano(), seq) + "'>")
-		sb.WriteString(e2eBody)
-		if withAMP {
-			sb.WriteString(e2eRules)
-		}
-		sb.WriteString("</message>")
-		if err := b.senders[sender].SendRaw(sb.String()); err != nil {
+		if err := b.senders[sender].SendRaw(e2eStanza(to, messageID(idx, sender, time.Now().UnixNano(), seq), withAMP)); err != nil {
 			r.c.errors.Add(1)
 			return
 		}
@@ -130,6 +118,8 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	return result{
 		name:            name,
 		serverCPUPerMsg: cpu.perMessage(messages),
+		ampdCPUPerMsg:   cpu.ampdPerMessage(messages),
+		replies:         r.replies.Load(),
 		messages:        messages,
 		elapsed:         elapsed,
 		lat:             &r.lat,
@@ -138,6 +128,31 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost,
 			cpu.describe(time.Since(start), messages)),
 	}
+}
+
+// e2eStanza is one message of the e2e load.
+func e2eStanza(to, id string, withAMP bool) string {
+	var sb strings.Builder
+	sb.WriteString("<message to='" + to + "' type='chat' id='" + id + "'>")
+	sb.WriteString(e2eBody)
+	if withAMP {
+		sb.WriteString(e2eRules)
+	}
+	sb.WriteString("</message>")
+	return sb.String()
+}
+
+// describeLoad says what the load is, so that runs of different shapes can be compared
+// (the message size, the share that goes to offline storage, the window).
+func describeLoad(o e2eOptions) string {
+	id := messageID(1, 1, time.Now().UnixNano(), 1000)
+	plain, withAMP := len(e2eStanza("r1@localhost", id, false)), len(e2eStanza("r1@localhost", id, true))
+	offline := "none to offline storage"
+	if o.offline > 0 && o.offlineEvery > 0 {
+		offline = fmt.Sprintf("1 in %d to offline storage (%d recipients, each AMP one gets a notify reply)", o.offlineEvery, o.offline)
+	}
+	return fmt.Sprintf("load: %d senders → %d online recipients, %s; %d in flight per sender at full speed, %d msgs/s fixed; "+
+		"stanza ≈ %d bytes plain, %d with AMP", o.senders, o.senders, offline, o.window, o.rate, plain, withAMP)
 }
 
 // atomicCounter counts messages across senders, for the -n bound.
@@ -157,83 +172,4 @@ func (a *atomicCounter) load() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.n
-}
-
-// startAmpd runs ampd in-process in front of the sandbox and waits until it is ready and has
-// the presences of the connected clients.
-func (b *e2eBench) startAmpd(ctx context.Context, dir string) (stop func(), err error) {
-	cfg := config.Default()
-	cfg.Component.Address = b.srv.componentAddr
-	cfg.Component.Domain = b.srv.componentDomain
-	cfg.Component.Secret = b.srv.secret
-	cfg.Component.ReconnectMin = 100 * time.Millisecond
-	cfg.Component.ReconnectMax = time.Second
-	cfg.Server.Hosts = []string{b.srv.host}
-	// same-domain: all clients are local, so no roster fetch; the verdicts are the same as
-	// with the roster policy for contacts.
-	cfg.Privacy.PresencePolicy = config.PolicySameDomain
-	cfg.HTTP.Listen = ""
-	cfg.Store.Path = dir + "/ampd.db"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New(prometheus.NewRegistry()), daemon.Options{})
-	if err != nil {
-		return nil, err
-	}
-	dctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(dctx) }()
-	stop = func() { cancel(); <-done }
-	if err := waitFor(ctx, 15*time.Second, func() bool { return d.Ready() == nil }, "ampbench: ampd did not become ready"); err != nil {
-		stop()
-		return nil, err
-	}
-	want := len(b.senders) + len(b.recipients)
-	if err := waitFor(ctx, 10*time.Second, func() bool { return d.Presence().Len() >= want },
-		fmt.Sprintf("ampbench: ampd did not learn the %d presences", want)); err != nil {
-		stop()
-		return nil, err
-	}
-	return stop, nil
-}
-
-// printRatios prints the comparisons the e2e mode exists for.
-func printRatios(w io.Writer, rows []result) {
-	find := func(prefix, suffix string) *result {
-		for i := range rows {
-			if strings.HasPrefix(rows[i].name, prefix) && strings.HasSuffix(rows[i].name, suffix) {
-				return &rows[i]
-			}
-		}
-		return nil
-	}
-	plain, floor, ampd := find("plain", "max"), find("floor", "max"), find("ampd", "max")
-	fmt.Fprintln(w)
-	// The server's CPU per message gives the same ratio when the server is the bottleneck,
-	// and does not move when another process takes the CPU for a while.
-	cpuRatio := func(a, b *result) string {
-		if a.serverCPUPerMsg == 0 || b.serverCPUPerMsg == 0 {
-			return ""
-		}
-		return fmt.Sprintf("; by server CPU per message %.2f", b.serverCPUPerMsg/a.serverCPUPerMsg)
-	}
-	if plain != nil && floor != nil && plain.rate() > 0 {
-		fmt.Fprintf(w, "floor ÷ plain  %.2f   (target ≥ 0.5)%s\n", floor.rate()/plain.rate(), cpuRatio(floor, plain))
-	}
-	if floor != nil && ampd != nil && floor.rate() > 0 {
-		fmt.Fprintf(w, "ampd ÷ floor   %.2f   (target ≥ 0.9)%s\n", ampd.rate()/floor.rate(), cpuRatio(ampd, floor))
-	}
-	fr, ar := find("floor", "/s"), find("ampd", "/s")
-	if fr != nil && ar != nil {
-		f50, f90, f99, _ := fr.lat.percentiles()
-		a50, a90, a99, _ := ar.lat.percentiles()
-		fmt.Fprintf(w, "latency added by ampd over the floor at %s: p50 %s, p90 %s, p99 %s   (target p99 ≤ 1 ms; negative = within the noise)\n",
-			strings.TrimPrefix(ar.name, "ampd "), signed(a50-f50), signed(a90-f90), signed(a99-f99))
-	}
-}
-
-// signed formats a latency difference with its sign.
-func signed(d time.Duration) string {
-	if d < 0 {
-		return "-" + us(-d)
-	}
-	return "+" + us(d)
 }
