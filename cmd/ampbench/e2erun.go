@@ -36,7 +36,8 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	b.mu.Unlock()
 
 	pctx, pstop := context.WithCancel(ctx)
-	go progress(pctx, log, name, &r.c)
+	pdone := make(chan struct{})
+	go func() { progress(pctx, log, name, &r.c); close(pdone) }()
 	meter := newCPUMeter(b.srv.pid(), b.ampdPID)
 	start := time.Now()
 	end := start.Add(duration)
@@ -109,6 +110,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	r.finished.Store(true)
 	cpu := meter.done()
 	pstop()
+	<-pdone // the log is the caller's again
 	lost := r.c.sent.Load() - r.c.done.Load()
 	elapsed := stopped.Sub(start)
 	if last := r.lastDone.Load(); last > 0 {
