@@ -21,21 +21,39 @@ type e2eOptions struct {
 	server       string
 	duration     time.Duration
 	count        int64
-	senders      int // as many online recipients
-	offline      int // offline recipients (their messages go to offline storage)
-	offlineEvery int // every n-th message goes to an offline recipient
-	window       int // most messages to online recipients in flight per sender (full-speed runs)
-	rate         int // messages per second of the fixed-rate runs
-	rounds       int // times the four configurations are measured, alternating
+	senders      int    // as many online recipients
+	offline      int    // offline recipients (their messages go to offline storage)
+	offlineEvery int    // every n-th message goes to an offline recipient
+	window       int    // most messages to online recipients in flight per sender (full-speed runs)
+	rate         int    // messages per second of the fixed-rate runs
+	rounds       int    // times the four configurations are measured, alternating
+	ampRule      string // the value of the deliver rule the AMP messages carry: stored or direct
 	ampdBin      string
 	keep         bool
 }
 
 const e2ePassword = "bench"
 
-// e2eRules is the AMP request of the AMP runs: "tell me if it was stored offline". Delivered
-// directly to an online recipient without a reply; to an offline one ampd answers notify.
+// e2eRules is the AMP request of the AMP runs (-amp-rule stored): "tell me if it was stored
+// offline". Delivered directly to an online recipient without a reply; to an offline one
+// ampd answers notify.
 const e2eRules = `<amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='stored'/></amp>`
+
+// e2eRulesDirect is the AMP request of -amp-rule direct: "tell me when it was delivered to
+// an online resource", so that every message to an online recipient costs the server a
+// reply too (a load whose figures count replies or not differs most there).
+const e2eRulesDirect = `<amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='direct'/></amp>`
+
+// rulesFor returns the AMP request of -amp-rule name, false for an unknown name.
+func rulesFor(name string) (string, bool) {
+	switch name {
+	case "stored", "":
+		return e2eRules, true
+	case "direct":
+		return e2eRulesDirect, true
+	}
+	return "", false
+}
 
 // e2eBody makes a message of a typical chat size.
 const e2eBody = `<body>` + body + `</body><active xmlns='http://jabber.org/protocol/chatstates'/>`
@@ -50,6 +68,20 @@ type e2eRun struct {
 	lastDone    atomic.Int64 // UnixNano of the latest receipt
 	finished    atomic.Bool  // receipts after this count as late, not done
 	tokens      []chan struct{}
+	seenMu      sync.Mutex
+	seen        map[string]struct{} // ids of the messages received, to catch doubles
+	doubled     atomic.Int64
+}
+
+// firstReceipt records message id's receipt, and reports whether it is the first.
+func (r *e2eRun) firstReceipt(id []byte) bool {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	if _, dup := r.seen[string(id)]; dup {
+		return false
+	}
+	r.seen[string(id)] = struct{}{}
+	return true
 }
 
 // e2eBench is one sandbox with its clients.
@@ -79,6 +111,9 @@ func runE2E(ctx context.Context, o e2eOptions, stdout, stderr io.Writer) (rows [
 		defer os.RemoveAll(dir)
 	}
 	rounds := max(o.rounds, 1)
+	if _, ok := rulesFor(o.ampRule); !ok {
+		return nil, fmt.Errorf("ampbench: -amp-rule %q: want stored or direct", o.ampRule)
+	}
 	fmt.Fprintln(stdout, describeLoad(o))
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
@@ -349,6 +384,10 @@ func (b *e2eBench) read(c *c2stest.Client, sender bool) {
 		default:
 			if r.finished.Load() {
 				b.late.Add(1)
+				continue
+			}
+			if !r.firstReceipt(id) {
+				r.doubled.Add(1)
 				continue
 			}
 			r.lat.add(time.Duration(now - sentAt))

@@ -19,7 +19,11 @@ func (b *e2eBench) measure(ctx context.Context, group, name string, withAMP bool
 
 // measureFor is measure for a given duration.
 func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, rate int, duration time.Duration, log io.Writer) result {
-	r := &e2eRun{}
+	r := &e2eRun{seen: map[string]struct{}{}}
+	rules := ""
+	if withAMP {
+		rules, _ = rulesFor(b.o.ampRule)
+	}
 	n := len(b.senders)
 	if rate == 0 {
 		r.tokens = make([]chan struct{}, n)
@@ -53,7 +57,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		} else {
 			to = fmt.Sprintf("r%d@%s", (int(seq)+sender)%n, b.srv.host)
 		}
-		if err := b.senders[sender].SendRaw(e2eStanza(to, messageID(idx, sender, time.Now().UnixNano(), seq), withAMP)); err != nil {
+		if err := b.senders[sender].SendRaw(e2eStanza(to, messageID(idx, sender, time.Now().UnixNano(), seq), rules)); err != nil {
 			r.c.errors.Add(1)
 			return
 		}
@@ -101,17 +105,30 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		}
 	}
 	stopped := time.Now()
-	for deadline := time.Now().Add(5 * time.Second); r.c.done.Load() < r.c.sent.Load() && time.Now().Before(deadline); {
+	// Every AMP message whose rule is met is owed one notify, by ampd and by the floor alike:
+	// those to offline recipients (-amp-rule stored) or to online ones (direct).
+	wantReplies := func() int64 {
+		switch {
+		case !withAMP:
+			return 0
+		case rules == e2eRulesDirect:
+			return r.c.sent.Load()
+		}
+		return r.sentOffline.Load()
+	}
+	for deadline := time.Now().Add(5 * time.Second); (r.c.done.Load() < r.c.sent.Load() || r.replies.Load() < wantReplies()) && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if b.o.offline > 0 && b.o.offlineEvery > 0 {
-		time.Sleep(100 * time.Millisecond) // the last AMP replies of offline messages
-	}
+	time.Sleep(50 * time.Millisecond) // a message or reply that comes twice comes now
 	r.finished.Store(true)
 	cpu := meter.done()
 	pstop()
 	<-pdone // the log is the caller's again
 	lost := r.c.sent.Load() - r.c.done.Load()
+	wrongReplies := r.replies.Load() - wantReplies()
+	if wrongReplies < 0 {
+		wrongReplies = -wrongReplies
+	}
 	elapsed := stopped.Sub(start)
 	if last := r.lastDone.Load(); last > 0 {
 		elapsed = time.Duration(last - start.UnixNano())
@@ -125,21 +142,19 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		messages:        messages,
 		elapsed:         elapsed,
 		lat:             &r.lat,
-		errors:          r.c.errors.Load() + lost,
-		note: fmt.Sprintf("online %d, offline %d, AMP replies %d, lost %d; %s",
-			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost,
+		errors:          r.c.errors.Load() + lost + r.doubled.Load() + wrongReplies,
+		note: fmt.Sprintf("online %d, offline %d, AMP replies %d (owed %d), lost %d, doubled %d; %s",
+			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), wantReplies(), lost, r.doubled.Load(),
 			cpu.describe(time.Since(start), messages)),
 	}
 }
 
-// e2eStanza is one message of the e2e load.
-func e2eStanza(to, id string, withAMP bool) string {
+// e2eStanza is one message of the e2e load; rules is its <amp/> ("" for none).
+func e2eStanza(to, id, rules string) string {
 	var sb strings.Builder
 	sb.WriteString("<message to='" + to + "' type='chat' id='" + id + "'>")
 	sb.WriteString(e2eBody)
-	if withAMP {
-		sb.WriteString(e2eRules)
-	}
+	sb.WriteString(rules)
 	sb.WriteString("</message>")
 	return sb.String()
 }
@@ -148,13 +163,18 @@ func e2eStanza(to, id string, withAMP bool) string {
 // (the message size, the share that goes to offline storage, the window).
 func describeLoad(o e2eOptions) string {
 	id := messageID(1, 1, time.Now().UnixNano(), 1000)
-	plain, withAMP := len(e2eStanza("r1@localhost", id, false)), len(e2eStanza("r1@localhost", id, true))
+	rules, _ := rulesFor(o.ampRule)
+	plain, withAMP := len(e2eStanza("r1@localhost", id, "")), len(e2eStanza("r1@localhost", id, rules))
 	offline := "none to offline storage"
 	if o.offline > 0 && o.offlineEvery > 0 {
-		offline = fmt.Sprintf("1 in %d to offline storage (%d recipients, each AMP one gets a notify reply)", o.offlineEvery, o.offline)
+		offline = fmt.Sprintf("1 in %d to offline storage (%d recipients)", o.offlineEvery, o.offline)
 	}
-	return fmt.Sprintf("load: %d senders → %d online recipients, %s; %d in flight per sender at full speed, %d msgs/s fixed; "+
-		"stanza ≈ %d bytes plain, %d with AMP", o.senders, o.senders, offline, o.window, o.rate, plain, withAMP)
+	replies := "AMP messages to offline recipients get a notify reply (deliver=stored)"
+	if rules == e2eRulesDirect {
+		replies = "AMP messages to online recipients get a notify reply (deliver=direct)"
+	}
+	return fmt.Sprintf("load: %d senders → %d online recipients, %s; %s; %d in flight per sender at full speed, %d msgs/s fixed; "+
+		"stanza ≈ %d bytes plain, %d with AMP", o.senders, o.senders, offline, replies, o.window, o.rate, plain, withAMP)
 }
 
 // atomicCounter counts messages across senders, for the -n bound.

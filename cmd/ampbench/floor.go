@@ -57,23 +57,28 @@ func (f *floor) Stanza(raw []byte) {
 }
 
 // reply is the reply ampd owes the sender of div under the e2e load, written by ampd's own
-// builder: for a recipient the bench keeps offline whose message the server stores, the
-// action reply of the first deliver=stored rule (the e2e rules: a notify); otherwise none,
-// as ampd sends none for a message delivered directly. It is not a resolver: it knows the
-// recipients' presence from the bench, and the other conditions of the e2e load never match.
+// builder: the action reply of the first deliver rule that is met, deliver=stored for a
+// recipient the bench keeps offline whose message the server stores, deliver=direct for any
+// other local recipient (the bench's are online); none otherwise, as ampd sends none. It is
+// not a resolver: it knows the recipients' presence from the bench, and the other conditions
+// of the e2e load never match.
 func (f *floor) reply(div route.Divert) []byte {
-	if len(f.offline) == 0 || !div.OfflineStorage() {
+	if f.offline == nil || div.Recipient != "local" {
 		return nil
 	}
 	if err := amp.ParseMessage(div.Message, &f.msg); err != nil || !f.msg.IsRequest() {
 		return nil
 	}
 	to, _, _ := strings.Cut(f.msg.To.Value, "/")
-	if !f.offline[to] {
-		return nil
+	met := "direct"
+	if f.offline[to] {
+		if !div.OfflineStorage() {
+			return nil
+		}
+		met = "stored"
 	}
 	for _, rule := range f.msg.Amp.Rules {
-		if rule.Condition.Value == "deliver" && rule.Value.Value == "stored" {
+		if rule.Condition.Value == "deliver" && rule.Value.Value == met {
 			f.replyBuf = amp.AppendActionReply(f.replyBuf[:0], &f.msg, rule, div.Host)
 			return f.replyBuf
 		}
@@ -91,7 +96,7 @@ func (f *floor) send(b []byte) {
 }
 
 // newFloor returns a floor component for the server at addr; it runs until its Run's ctx ends.
-// offline are the bare JIDs whose messages get the deliver=stored reply (nil: no replies).
+// offline are the bare JIDs the bench keeps offline (nil: the floor sends no replies).
 func newFloor(addr, domain, secret, host string, offline map[string]bool) *floor {
 	f := &floor{domain: domain, host: host, offline: offline}
 	f.batches = route.NewBatches(domain, f.send)

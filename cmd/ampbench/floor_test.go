@@ -7,10 +7,9 @@ import (
 	"github.com/ampd-xmpp/ampd/route"
 )
 
-// The floor answers like ampd answers the e2e load: the notify of the deliver=stored rule for
-// a recipient kept offline whose message the server stores, written by ampd's reply builder;
-// nothing for an online recipient, for a message the server would not store, or for a
-// message without the rule.
+// The floor answers like ampd answers the e2e load, with ampd's reply builder: the notify of
+// a deliver=stored rule for a recipient kept offline whose message the server stores, of a
+// deliver=direct rule for an online one; nothing when no rule is met or there is no <amp/>.
 func TestFloorReply(t *testing.T) {
 	const notify = `<message xmlns='jabber:client' from='localhost' to='s0@localhost/bench' id='m1'>` +
 		`<amp xmlns='http://jabber.org/protocol/amp' status='notify' from='s0@localhost/bench' to='o0@localhost'>` +
@@ -27,7 +26,8 @@ func TestFloorReply(t *testing.T) {
 		{"offline full JID", "o0@localhost/x", "store", e2eRules, strings.Replace(notify, "to='o0@localhost'", "to='o0@localhost/x'", 1)},
 		{"online", "r0@localhost", "store", e2eRules, ""},
 		{"not stored", "o0@localhost", "none", e2eRules, ""},
-		{"other rule", "o0@localhost", "store", `<amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='direct'/></amp>`, ""},
+		{"offline, direct", "o0@localhost", "store", e2eRulesDirect, ""},
+		{"online, direct", "r0@localhost", "store", e2eRulesDirect, strings.NewReplacer("to='o0@localhost'", "to='r0@localhost'", "'stored'", "'direct'").Replace(notify)},
 		{"no amp", "o0@localhost", "store", "", ""},
 	}
 	f := newFloor("127.0.0.1:1", "amp.localhost", "s", "localhost", map[string]bool{"o0@localhost": true})

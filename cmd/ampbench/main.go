@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	offlineEvery := fs.Int("offline-every", 10, "e2e: every n-th message goes to an offline recipient (0: none)")
 	e2eWindow := fs.Int("e2e-window", 16, "e2e: most messages in flight per sender")
 	e2eRate := fs.Int("e2e-rate", 500, "e2e: messages per second of the fixed-rate runs (0: skip them)")
+	ampRule := fs.String("amp-rule", "stored", "e2e: the AMP messages' rule: stored (notify when stored offline) or direct (notify on every direct delivery)")
 	rounds := fs.Int("rounds", 2, "e2e: rounds of plain without the module, plain, floor and ampd, alternating")
 	keep := fs.Bool("keep", false, "e2e: keep the sandbox directory")
 	addr := fs.String("addr", "", "floor: the server's component listener host:port")
@@ -68,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "e2e":
 		rows, err := runE2E(ctx, e2eOptions{
 			server: *server, duration: *duration, count: *count, senders: *senders, offline: *offline,
-			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, rounds: *rounds, ampdBin: *ampdBin, keep: *keep,
+			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, rounds: *rounds, ampRule: *ampRule, ampdBin: *ampdBin, keep: *keep,
 		}, stdout, stderr)
 		if len(rows) > 0 {
 			printTable(stdout, rows)
