@@ -28,6 +28,7 @@ type e2eOptions struct {
 	rate         int    // messages per second of the fixed-rate runs
 	rounds       int    // times the four configurations are measured, alternating
 	ampRule      string // the value of the deliver rule the AMP messages carry: stored or direct
+	erlBusyWait  bool   // ejabberd: keep the Erlang VM's default idle busy-waiting
 	ampdBin      string
 	keep         bool
 }
@@ -233,7 +234,7 @@ func openE2EBench(ctx context.Context, o e2eOptions, dir string, withoutModule b
 	for i := range o.offline {
 		users[fmt.Sprintf("o%d", i)] = e2ePassword
 	}
-	srv, err := startE2EServer(ctx, o.server, e2eServerOptions{dir: dir, users: users, maxPending: 100000, withoutModule: withoutModule}, log)
+	srv, err := startE2EServer(ctx, o.server, e2eServerOptions{dir: dir, users: users, maxPending: 100000, withoutModule: withoutModule, erlBusyWait: o.erlBusyWait}, log)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ type e2eServerOptions struct {
 	// withoutModule leaves the server module out (the component listener stays): the
 	// reference for what merely loading the module costs traffic without AMP.
 	withoutModule bool
+	// erlBusyWait leaves the Erlang VM's schedulers busy-waiting when idle, as a stock
+	// ejabberd runs (see erlNoBusyWait).
+	erlBusyWait bool
 }
 
 // e2eServerKinds are the values of -server: every server of the test matrix.
@@ -54,8 +57,13 @@ func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io
 		return nil, fmt.Errorf("ampbench: %s is not installed (run %s)", k.Title, testserver.InstallScript(k))
 	}
 	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending, WithoutAmpd: o.withoutModule}
-	if k.Family == serverkind.Ejabberd {
+	if k.Family == serverkind.Prosody {
+		so.ProsodyGlobalConfig = prosodyNoArchiveLimit
+	}
+	if k.Family == serverkind.Ejabberd && !o.erlBusyWait {
 		so.ErlOptions = erlNoBusyWait
+	}
+	if k.Family == serverkind.Ejabberd {
 		fmt.Fprintf(log, "starting %s%s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title, withoutNote(o.withoutModule))
 	}
 	srv, err := testserver.Start(ctx, k, so)
@@ -83,6 +91,14 @@ func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io
 // server, take CPU from the clients and ampd. Prosody, one process in an event loop, has no
 // such thing.
 const erlNoBusyWait = "+sbwt none +sbwtdcpu none +sbwtdio none"
+
+// prosodyNoArchiveLimit lifts Prosody's bound on the items of one user's archive store,
+// which its offline storage uses: at the default 10,000, the offline recipients' stores fill
+// up within a few rounds, and every further message to them bounces with an error (seen in
+// the third round of a 5 s run). Prosody's internal store appends without reading the store
+// (it caches the count), so a fuller store costs no more per message, unlike ejabberd's
+// Mnesia, which is emptied before each run instead.
+const prosodyNoArchiveLimit = "storage_archive_item_limit = 100000000\n"
 
 // installedE2EServer reports whether the server called name is installed.
 func installedE2EServer(name string) bool {

@@ -43,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	e2eWindow := fs.Int("e2e-window", 16, "e2e: most messages in flight per sender")
 	e2eRate := fs.Int("e2e-rate", 500, "e2e: messages per second of the fixed-rate runs (0: skip them)")
 	ampRule := fs.String("amp-rule", "stored", "e2e: the AMP messages' rule: stored (notify when stored offline) or direct (notify on every direct delivery)")
+	erlBusyWait := fs.Bool("erl-busy-wait", false, "e2e, ejabberd: leave the Erlang VM's schedulers busy-waiting when idle, as a stock ejabberd does (their spinning counts as server CPU)")
 	rounds := fs.Int("rounds", 2, "e2e: rounds of plain without the module, plain, floor and ampd, alternating")
 	keep := fs.Bool("keep", false, "e2e: keep the sandbox directory")
 	addr := fs.String("addr", "", "floor: the server's component listener host:port")
@@ -69,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "e2e":
 		rows, err := runE2E(ctx, e2eOptions{
 			server: *server, duration: *duration, count: *count, senders: *senders, offline: *offline,
-			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, rounds: *rounds, ampRule: *ampRule, ampdBin: *ampdBin, keep: *keep,
+			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, rounds: *rounds, ampRule: *ampRule, erlBusyWait: *erlBusyWait, ampdBin: *ampdBin, keep: *keep,
 		}, stdout, stderr)
 		if len(rows) > 0 {
 			printTable(stdout, rows)
