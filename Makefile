@@ -60,12 +60,12 @@ bench: ## Go benchmarks and a short isolated ampbench (numbers go to docs/PERFOR
 	$(GO) test -run XXX -bench 'Expiry100k|Recovery' -benchtime 1x ./held
 	$(GO) run ./cmd/ampbench -mode isolated -duration 5s
 
-bench-smoke: install-servers ## ampbench isolated (~3 s), end to end on each Prosody (~5 s per run) and each ejabberd (~2 s per run, under a minute with its start); fails on errors, never on timing
+bench-smoke: install-servers ## ampbench isolated (~3 s), end to end on each server (two instances, with and without mod_ampd; plain, floor and ampd, one round: under a minute per Prosody, about a minute per ejabberd with its starts); fails on lost, doubled or refused messages, never on timing
 	$(GO) run ./cmd/ampbench -mode isolated -duration 3s
-	$(GO) run ./cmd/ampbench -mode e2e -server prosody -duration 5s
-	$(GO) run ./cmd/ampbench -mode e2e -server prosody13 -duration 5s
-	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd -duration 2s
-	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd24 -duration 2s
+	$(GO) run ./cmd/ampbench -mode e2e -server prosody -duration 3s -rounds 1
+	$(GO) run ./cmd/ampbench -mode e2e -server prosody13 -duration 3s -rounds 1
+	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd -duration 2s -rounds 1
+	$(GO) run ./cmd/ampbench -mode e2e -server ejabberd24 -duration 2s -rounds 1
 
 chaos-smoke: install-servers build ## the chaos soak (cmd/ampchaos, docs/RELIABILITY.md) for 60 s against Prosody 0.12 and 60 s against ejabberd 23.01; stalls up to 16 s, past the 8 s pending timeout
 	$(GO) run ./cmd/ampchaos -server prosody -duration 60s -seed 3 -ampd-bin $(BIN)

@@ -192,20 +192,40 @@ func TestE2ERunsHaveNoErrors(t *testing.T) {
 			var log strings.Builder
 			rows, err := runE2E(context.Background(), e2eOptions{
 				server: kind, duration: 3 * time.Second, count: 400, senders: 2, offline: 1,
-				offlineEvery: 5, window: 4, rate: 200,
+				offlineEvery: 5, window: 4, rate: 200, rounds: 1,
 			}, io.Discard, &log)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, log.String())
 			}
-			if len(rows) != 6 {
-				t.Fatalf("%d result rows, want 6 (plain, floor, ampd at full speed and fixed rate)", len(rows))
-			}
+			groups := map[string]int{}
 			for _, r := range rows {
+				groups[r.group]++
+				if r.group == groupIdle {
+					if r.elapsed != idleSpan || r.note == "ampd's CPU could not be read" {
+						t.Errorf("%s: %v, %s", r.name, r.elapsed, r.note)
+					}
+					continue
+				}
 				if r.errors != 0 || r.messages == 0 {
 					t.Errorf("%s: %d messages, %d errors (%s)", r.name, r.messages, r.errors, r.note)
 				}
 				if r.serverCPUPerMsg <= 0 {
 					t.Errorf("%s: no server CPU measured (%s)", r.name, r.note)
+				}
+				if (r.group == groupAmpd) != (r.ampdCPUPerMsg > 0) {
+					t.Errorf("%s: ampd CPU %.1f µs/msg; want it measured for ampd's rows only (%s)", r.name, r.ampdCPUPerMsg, r.note)
+				}
+				// Every fifth message goes to the offline recipient; its AMP request gets the
+				// notify reply from ampd and from the floor alike.
+				amp := r.group == groupAmpd || r.group == groupFloor
+				if offline := r.messages / 5; amp && (r.replies < offline-1 || r.replies > offline+1) || !amp && r.replies != 0 {
+					t.Errorf("%s: %d AMP replies for %d messages (%s)", r.name, r.replies, r.messages, r.note)
+				}
+			}
+			want := map[string]int{groupNoModule: 2, groupPlain: 2, groupFloor: 2, groupAmpd: 2, groupIdle: 1}
+			for g, n := range want {
+				if groups[g] != n {
+					t.Errorf("%d rows of %s, want %d (full speed and fixed rate; one idle)", groups[g], g, n)
 				}
 			}
 		})

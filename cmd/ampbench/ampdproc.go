@@ -34,14 +34,14 @@ func startAmpdProcess(bin, dir string, cfg *config.Config) (int, func(), error) 
 // what an idle ampd costs its host (timers, keepalives, the runtime). It returns the share of
 // a core, "" where there is no /proc.
 func ampdIdleCPU(ctx context.Context, pid int, d time.Duration) string {
-	m := newCPUMeter(pid)
+	m := newCPUMeter(0, pid)
 	select {
 	case <-time.After(d):
 	case <-ctx.Done():
 	}
 	u := m.done()
-	if !u.serverKnown {
+	if !u.ampdKnown {
 		return ""
 	}
-	return fmt.Sprintf("ampd idle %s: CPU %s (%.3f%% of a core)", d, u.server, 100*u.server.Seconds()/d.Seconds())
+	return fmt.Sprintf("ampd idle %s: CPU %s (%.3f%% of a core)", d, u.ampd, 100*u.ampd.Seconds()/d.Seconds())
 }

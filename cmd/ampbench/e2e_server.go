@@ -35,6 +35,12 @@ type e2eServerOptions struct {
 	// maxPending is the server module's bound on diverts awaiting a verdict: above the most
 	// the full-speed runs keep in flight, so that the bench measures and does not bounce.
 	maxPending int
+	// withoutModule leaves the server module out (the component listener stays): the
+	// reference for what merely loading the module costs traffic without AMP.
+	withoutModule bool
+	// erlBusyWait leaves the Erlang VM's schedulers busy-waiting when idle, as a stock
+	// ejabberd runs (see erlNoBusyWait).
+	erlBusyWait bool
 }
 
 // e2eServerKinds are the values of -server: every server of the test matrix.
@@ -50,10 +56,15 @@ func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io
 	if !testserver.Installed(k) {
 		return nil, fmt.Errorf("ampbench: %s is not installed (run %s)", k.Title, testserver.InstallScript(k))
 	}
-	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending}
-	if k.Family == serverkind.Ejabberd {
+	so := testserver.Options{Dir: o.dir, Users: o.users, LogLevel: "error", MaxPending: o.maxPending, WithoutAmpd: o.withoutModule}
+	if k.Family == serverkind.Prosody {
+		so.ProsodyGlobalConfig = prosodyNoArchiveLimit
+	}
+	if k.Family == serverkind.Ejabberd && !o.erlBusyWait {
 		so.ErlOptions = erlNoBusyWait
-		fmt.Fprintf(log, "starting %s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title)
+	}
+	if k.Family == serverkind.Ejabberd {
+		fmt.Fprintf(log, "starting %s%s (an Erlang VM: 10-30 s, and one ejabberdctl per account)\n", k.Title, withoutNote(o.withoutModule))
 	}
 	srv, err := testserver.Start(ctx, k, so)
 	if err != nil {
@@ -81,8 +92,24 @@ func startE2EServer(ctx context.Context, name string, o e2eServerOptions, log io
 // such thing.
 const erlNoBusyWait = "+sbwt none +sbwtdcpu none +sbwtdio none"
 
+// prosodyNoArchiveLimit lifts Prosody's bound on the items of one user's archive store,
+// which its offline storage uses: at the default 10,000, the offline recipients' stores fill
+// up within a few rounds, and every further message to them bounces with an error (seen in
+// the third round of a 5 s run). Prosody's internal store appends without reading the store
+// (it caches the count), so a fuller store costs no more per message, unlike ejabberd's
+// Mnesia, which is emptied before each run instead.
+const prosodyNoArchiveLimit = "storage_archive_item_limit = 100000000\n"
+
 // installedE2EServer reports whether the server called name is installed.
 func installedE2EServer(name string) bool {
 	k, err := serverkind.Lookup(name)
 	return err == nil && testserver.Installed(k)
+}
+
+// withoutNote says in a progress line that a server runs without its module.
+func withoutNote(without bool) string {
+	if without {
+		return " without mod_ampd"
+	}
+	return ""
 }

@@ -4,27 +4,26 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ampd-xmpp/ampd/config"
-	"github.com/ampd-xmpp/ampd/daemon"
-	"github.com/ampd-xmpp/ampd/metrics"
 )
 
 // measure runs one measured run: at full speed (rate 0: each sender keeps o.window messages to
 // online recipients in flight) or at a fixed rate spread over the senders.
-func (b *e2eBench) measure(ctx context.Context, name string, withAMP bool, rate int, log io.Writer) result {
-	return b.measureFor(ctx, name, withAMP, rate, b.o.duration, log)
+func (b *e2eBench) measure(ctx context.Context, group, name string, withAMP bool, rate int, log io.Writer) result {
+	r := b.measureFor(ctx, name, withAMP, rate, b.o.duration, log)
+	r.group, r.fixedRate = group, rate > 0
+	return r
 }
 
 // measureFor is measure for a given duration.
 func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, rate int, duration time.Duration, log io.Writer) result {
-	r := &e2eRun{}
+	r := &e2eRun{seen: map[string]struct{}{}}
+	rules := ""
+	if withAMP {
+		rules, _ = rulesFor(b.o.ampRule)
+	}
 	n := len(b.senders)
 	if rate == 0 {
 		r.tokens = make([]chan struct{}, n)
@@ -41,8 +40,9 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	b.mu.Unlock()
 
 	pctx, pstop := context.WithCancel(ctx)
-	go progress(pctx, log, name, &r.c)
-	meter := newCPUMeter(b.srv.pid())
+	pdone := make(chan struct{})
+	go func() { progress(pctx, log, name, &r.c); close(pdone) }()
+	meter := newCPUMeter(b.srv.pid(), b.ampdPID)
 	start := time.Now()
 	end := start.Add(duration)
 	var total atomicCounter
@@ -57,14 +57,7 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		} else {
 			to = fmt.Sprintf("r%d@%s", (int(seq)+sender)%n, b.srv.host)
 		}
-		var sb strings.Builder
-		sb.WriteString("<message to='" + to + "' type='chat' id='" + messageID(idx, sender, time.Now().UnixNano(), seq) + "'>")
-		sb.WriteString(e2eBody)
-		if withAMP {
-			sb.WriteString(e2eRules)
-		}
-		sb.WriteString("</message>")
-		if err := b.senders[sender].SendRaw(sb.String()); err != nil {
+		if err := b.senders[sender].SendRaw(e2eStanza(to, messageID(idx, sender, time.Now().UnixNano(), seq), rules)); err != nil {
 			r.c.errors.Add(1)
 			return
 		}
@@ -112,16 +105,30 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 		}
 	}
 	stopped := time.Now()
-	for deadline := time.Now().Add(5 * time.Second); r.c.done.Load() < r.c.sent.Load() && time.Now().Before(deadline); {
+	// Every AMP message whose rule is met is owed one notify, by ampd and by the floor alike:
+	// those to offline recipients (-amp-rule stored) or to online ones (direct).
+	wantReplies := func() int64 {
+		switch {
+		case !withAMP:
+			return 0
+		case rules == e2eRulesDirect:
+			return r.c.sent.Load()
+		}
+		return r.sentOffline.Load()
+	}
+	for deadline := time.Now().Add(5 * time.Second); (r.c.done.Load() < r.c.sent.Load() || r.replies.Load() < wantReplies()) && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if b.o.offline > 0 && b.o.offlineEvery > 0 {
-		time.Sleep(100 * time.Millisecond) // the last AMP replies of offline messages
-	}
+	time.Sleep(50 * time.Millisecond) // a message or reply that comes twice comes now
 	r.finished.Store(true)
 	cpu := meter.done()
 	pstop()
+	<-pdone // the log is the caller's again
 	lost := r.c.sent.Load() - r.c.done.Load()
+	wrongReplies := r.replies.Load() - wantReplies()
+	if wrongReplies < 0 {
+		wrongReplies = -wrongReplies
+	}
 	elapsed := stopped.Sub(start)
 	if last := r.lastDone.Load(); last > 0 {
 		elapsed = time.Duration(last - start.UnixNano())
@@ -130,14 +137,44 @@ func (b *e2eBench) measureFor(ctx context.Context, name string, withAMP bool, ra
 	return result{
 		name:            name,
 		serverCPUPerMsg: cpu.perMessage(messages),
+		ampdCPUPerMsg:   cpu.ampdPerMessage(messages),
+		replies:         r.replies.Load(),
 		messages:        messages,
 		elapsed:         elapsed,
 		lat:             &r.lat,
-		errors:          r.c.errors.Load() + lost,
-		note: fmt.Sprintf("online %d, offline %d, AMP replies %d, lost %d; %s",
-			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), lost,
+		errors:          r.c.errors.Load() + lost + r.doubled.Load() + wrongReplies,
+		note: fmt.Sprintf("online %d, offline %d, AMP replies %d (owed %d), lost %d, doubled %d; %s",
+			r.c.done.Load(), r.sentOffline.Load(), r.replies.Load(), wantReplies(), lost, r.doubled.Load(),
 			cpu.describe(time.Since(start), messages)),
 	}
+}
+
+// e2eStanza is one message of the e2e load; rules is its <amp/> ("" for none).
+func e2eStanza(to, id, rules string) string {
+	var sb strings.Builder
+	sb.WriteString("<message to='" + to + "' type='chat' id='" + id + "'>")
+	sb.WriteString(e2eBody)
+	sb.WriteString(rules)
+	sb.WriteString("</message>")
+	return sb.String()
+}
+
+// describeLoad says what the load is, so that runs of different shapes can be compared
+// (the message size, the share that goes to offline storage, the window).
+func describeLoad(o e2eOptions) string {
+	id := messageID(1, 1, time.Now().UnixNano(), 1000)
+	rules, _ := rulesFor(o.ampRule)
+	plain, withAMP := len(e2eStanza("r1@localhost", id, "")), len(e2eStanza("r1@localhost", id, rules))
+	offline := "none to offline storage"
+	if o.offline > 0 && o.offlineEvery > 0 {
+		offline = fmt.Sprintf("1 in %d to offline storage (%d recipients)", o.offlineEvery, o.offline)
+	}
+	replies := "AMP messages to offline recipients get a notify reply (deliver=stored)"
+	if rules == e2eRulesDirect {
+		replies = "AMP messages to online recipients get a notify reply (deliver=direct)"
+	}
+	return fmt.Sprintf("load: %d senders → %d online recipients, %s; %s; %d in flight per sender at full speed, %d msgs/s fixed; "+
+		"stanza ≈ %d bytes plain, %d with AMP", o.senders, o.senders, offline, replies, o.window, o.rate, plain, withAMP)
 }
 
 // atomicCounter counts messages across senders, for the -n bound.
@@ -157,83 +194,4 @@ func (a *atomicCounter) load() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.n
-}
-
-// startAmpd runs ampd in-process in front of the sandbox and waits until it is ready and has
-// the presences of the connected clients.
-func (b *e2eBench) startAmpd(ctx context.Context, dir string) (stop func(), err error) {
-	cfg := config.Default()
-	cfg.Component.Address = b.srv.componentAddr
-	cfg.Component.Domain = b.srv.componentDomain
-	cfg.Component.Secret = b.srv.secret
-	cfg.Component.ReconnectMin = 100 * time.Millisecond
-	cfg.Component.ReconnectMax = time.Second
-	cfg.Server.Hosts = []string{b.srv.host}
-	// same-domain: all clients are local, so no roster fetch; the verdicts are the same as
-	// with the roster policy for contacts.
-	cfg.Privacy.PresencePolicy = config.PolicySameDomain
-	cfg.HTTP.Listen = ""
-	cfg.Store.Path = dir + "/ampd.db"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New(prometheus.NewRegistry()), daemon.Options{})
-	if err != nil {
-		return nil, err
-	}
-	dctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(dctx) }()
-	stop = func() { cancel(); <-done }
-	if err := waitFor(ctx, 15*time.Second, func() bool { return d.Ready() == nil }, "ampbench: ampd did not become ready"); err != nil {
-		stop()
-		return nil, err
-	}
-	want := len(b.senders) + len(b.recipients)
-	if err := waitFor(ctx, 10*time.Second, func() bool { return d.Presence().Len() >= want },
-		fmt.Sprintf("ampbench: ampd did not learn the %d presences", want)); err != nil {
-		stop()
-		return nil, err
-	}
-	return stop, nil
-}
-
-// printRatios prints the comparisons the e2e mode exists for.
-func printRatios(w io.Writer, rows []result) {
-	find := func(prefix, suffix string) *result {
-		for i := range rows {
-			if strings.HasPrefix(rows[i].name, prefix) && strings.HasSuffix(rows[i].name, suffix) {
-				return &rows[i]
-			}
-		}
-		return nil
-	}
-	plain, floor, ampd := find("plain", "max"), find("floor", "max"), find("ampd", "max")
-	fmt.Fprintln(w)
-	// The server's CPU per message gives the same ratio when the server is the bottleneck,
-	// and does not move when another process takes the CPU for a while.
-	cpuRatio := func(a, b *result) string {
-		if a.serverCPUPerMsg == 0 || b.serverCPUPerMsg == 0 {
-			return ""
-		}
-		return fmt.Sprintf("; by server CPU per message %.2f", b.serverCPUPerMsg/a.serverCPUPerMsg)
-	}
-	if plain != nil && floor != nil && plain.rate() > 0 {
-		fmt.Fprintf(w, "floor ÷ plain  %.2f   (target ≥ 0.5)%s\n", floor.rate()/plain.rate(), cpuRatio(floor, plain))
-	}
-	if floor != nil && ampd != nil && floor.rate() > 0 {
-		fmt.Fprintf(w, "ampd ÷ floor   %.2f   (target ≥ 0.9)%s\n", ampd.rate()/floor.rate(), cpuRatio(ampd, floor))
-	}
-	fr, ar := find("floor", "/s"), find("ampd", "/s")
-	if fr != nil && ar != nil {
-		f50, f90, f99, _ := fr.lat.percentiles()
-		a50, a90, a99, _ := ar.lat.percentiles()
-		fmt.Fprintf(w, "latency added by ampd over the floor at %s: p50 %s, p90 %s, p99 %s   (target p99 ≤ 1 ms; negative = within the noise)\n",
-			strings.TrimPrefix(ar.name, "ampd "), signed(a50-f50), signed(a90-f90), signed(a99-f99))
-	}
-}
-
-// signed formats a latency difference with its sign.
-func signed(d time.Duration) string {
-	if d < 0 {
-		return "-" + us(-d)
-	}
-	return "+" + us(d)
 }

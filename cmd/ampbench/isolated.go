@@ -140,7 +140,7 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	go progress(pctx, out, name, c)
 	var ampdCPU *cpuMeter
 	if ampdPID != 0 {
-		ampdCPU = newCPUMeter(ampdPID)
+		ampdCPU = newCPUMeter(0, ampdPID)
 	}
 	began := tr.now()
 	sendErr := pump(ctx, conn, tr, templates, o)
@@ -167,9 +167,9 @@ func runIsolated(ctx context.Context, o isolatedOptions, out io.Writer) (result,
 	}
 	if o.ampdBin != "" {
 		r.note += "; ampd as its own process"
-		if ampdUse.serverKnown {
+		if ampdUse.ampdKnown {
 			r.note += fmt.Sprintf(", ampd CPU %.0f%% (%.1f µs/msg)",
-				100*ampdUse.server.Seconds()/r.elapsed.Seconds(), ampdUse.perMessage(r.messages))
+				100*ampdUse.ampd.Seconds()/r.elapsed.Seconds(), ampdUse.ampdPerMessage(r.messages))
 		}
 		if idleNote != "" {
 			r.note += "; " + idleNote

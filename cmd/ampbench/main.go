@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	online := fs.Float64("online", 0.5, "isolated: share of recipients with a preloaded presence")
 	cpuprofile := fs.String("cpuprofile", "", "isolated: write a CPU profile of the measured run to this file")
 	traceFile := fs.String("trace", "", "isolated: write an execution trace of the measured run to this file (keep -duration short)")
-	ampdBin := fs.String("ampd-bin", "", "isolated: run this ampd binary (make build: bin/ampd) as its own process instead of in-process")
+	ampdBin := fs.String("ampd-bin", "", "isolated: run this ampd binary (make build: bin/ampd) as its own process instead of in-process; e2e: the ampd binary to run (default: built from this checkout)")
 	idle := fs.Duration("idle", 0, "isolated with -ampd-bin: first measure ampd's CPU this long with no load (e.g. 10s)")
 	server := fs.String("server", "prosody", "e2e: the sandbox server: "+strings.Join(e2eServerKinds, ", "))
 	senders := fs.Int("senders", 8, "e2e: sending clients (as many online recipients)")
@@ -43,6 +43,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	offlineEvery := fs.Int("offline-every", 10, "e2e: every n-th message goes to an offline recipient (0: none)")
 	e2eWindow := fs.Int("e2e-window", 16, "e2e: most messages in flight per sender")
 	e2eRate := fs.Int("e2e-rate", 500, "e2e: messages per second of the fixed-rate runs (0: skip them)")
+	ampRule := fs.String("amp-rule", "stored", "e2e: the AMP messages' rule: stored (notify when stored offline) or direct (notify on every direct delivery)")
+	erlBusyWait := fs.Bool("erl-busy-wait", false, "e2e, ejabberd: leave the Erlang VM's schedulers busy-waiting when idle, as a stock ejabberd does (their spinning counts as server CPU)")
+	rounds := fs.Int("rounds", 2, "e2e: rounds of plain without the module, plain, floor and ampd, alternating")
 	keep := fs.Bool("keep", false, "e2e: keep the sandbox directory")
 	addr := fs.String("addr", "", "floor: the server's component listener host:port")
 	domain := fs.String("domain", "", "floor: the component domain")
@@ -68,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "e2e":
 		rows, err := runE2E(ctx, e2eOptions{
 			server: *server, duration: *duration, count: *count, senders: *senders, offline: *offline,
-			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, keep: *keep,
+			offlineEvery: *offlineEvery, window: *e2eWindow, rate: *e2eRate, rounds: *rounds, ampRule: *ampRule, erlBusyWait: *erlBusyWait, ampdBin: *ampdBin, keep: *keep,
 		}, stdout, stderr)
 		if len(rows) > 0 {
 			printTable(stdout, rows)

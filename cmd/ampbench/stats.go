@@ -51,6 +51,16 @@ type result struct {
 	// serverCPUPerMsg is the XMPP server's CPU time per message in µs (e2e; 0 when unknown):
 	// unlike the rates, it hardly depends on what else the shared machine is doing.
 	serverCPUPerMsg float64
+	// ampdCPUPerMsg is ampd's CPU time per message in µs (e2e, ampd as its own process).
+	ampdCPUPerMsg float64
+	// replies are the AMP replies the senders received (e2e).
+	replies int64
+	// group is the configuration (e2e: plain-nomod, plain, floor, ampd, ampd idle) and
+	// fixedRate whether the run was at -e2e-rate rather than full speed.
+	group     string
+	fixedRate bool
+	// ampdIdle is ampd's CPU over the idle row's span.
+	ampdIdle time.Duration
 }
 
 func (r result) rate() float64 {

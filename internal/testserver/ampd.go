@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -134,4 +135,15 @@ func (p *Ampd) Stop() error {
 func (p *Ampd) Kill9() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
+}
+
+// BuildAmpd builds this checkout's ampd (./cmd/ampd) into dir and returns the binary's path,
+// for callers that run it as its own process without a `make build` first.
+func BuildAmpd(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "ampd")
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/ampd-xmpp/ampd/cmd/ampd").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building ampd (run from the repository, or give a built binary): %v\n%s", err, out)
+	}
+	return bin, nil
 }
