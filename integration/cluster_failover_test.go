@@ -119,6 +119,10 @@ func TestClusterFailover(t *testing.T) {
 	for _, c := range []*c2stest.Client{alice, dave, bob} {
 		must(t, c.Presence(0))
 	}
+	// Under the §9 roster policy, with the senders in the recipient's roster: ampd reads bob's
+	// roster through the node it is connected to, whichever node the sender is on.
+	e.befriend(alice, bob, aliceU, bobU)
+	e.befriend(dave, bob, daveU, bobU)
 	e.befriendOffline(alice, aliceU, carolU)
 	waitMetric(t, e, a.process(), "ampd_presence_resources", 3)
 	toBob, toCarol := e.jid(bobU), e.jid(carolU)
