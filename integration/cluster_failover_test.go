@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,15 +101,7 @@ func TestClusterFailover(t *testing.T) {
 	e := envOn(t, nodeA, envOptions{external: true})
 	e.cfg.Component.Address, e.cfg.Component.Addresses = "", []string{nodeA.ComponentAddr, nodeB.ComponentAddr}
 	const ttl = 2 * time.Second
-	a := e.startPairMember("a", dsn, ttl)
-	e.eventually("ampd a active", a.ready)
-	b := e.startPairMember("b", dsn, ttl)
-	e.eventually("ampd b a standby", func() error {
-		if !strings.Contains(b.log(), "standby: another ampd holds the store's lease") {
-			return fmt.Errorf("b has not logged that it is a standby")
-		}
-		return nil
-	})
+	a, b := e.startPair(dsn, ttl)
 
 	aliceU, bobU, carolU, daveU := e.user("alice"), e.user("bob"), e.user("carol"), e.user("dave")
 	alice := e.clientAt(nodeB.C2SAddr, aliceU, "phone") // senders on both nodes

@@ -25,15 +25,7 @@ func TestFailoverFrozen(t *testing.T) {
 	dsn := pg.NewDatabase(t)
 	e := newEnv(t, envOptions{external: true})
 	const ttl = 2 * time.Second
-	a := e.startPairMember("a", dsn, ttl)
-	e.eventually("ampd a active", a.ready)
-	b := e.startPairMember("b", dsn, ttl)
-	e.eventually("ampd b a standby", func() error {
-		if !strings.Contains(b.log(), "standby: another ampd holds the store's lease") {
-			return fmt.Errorf("b has not logged that it is a standby")
-		}
-		return nil
-	})
+	a, b := e.startPair(dsn, ttl)
 
 	aliceU, bobU := e.user("alice"), e.user("bob")
 	alice := e.client(aliceU, "phone", nil)

@@ -38,6 +38,22 @@ func (e *env) writePairConfig(dir, dsn string, ttl time.Duration) (path, httpAdd
 	})
 }
 
+// startPair starts ampd "a" and waits until it is the active one, then ampd "b" and waits
+// until it has logged that it is the standby.
+func (e *env) startPair(dsn string, ttl time.Duration) (a, b *pairMember) {
+	e.t.Helper()
+	a = e.startPairMember("a", dsn, ttl)
+	e.eventually("ampd a active", a.ready)
+	b = e.startPairMember("b", dsn, ttl)
+	e.eventually("ampd b a standby", func() error {
+		if !strings.Contains(b.log(), "standby: another ampd holds the store's lease") {
+			return fmt.Errorf("b has not logged that it is a standby")
+		}
+		return nil
+	})
+	return a, b
+}
+
 func (e *env) startPairMember(name, dsn string, ttl time.Duration) *pairMember {
 	e.t.Helper()
 	dir := filepath.Join(e.t.TempDir(), name)
