@@ -120,6 +120,12 @@ func resolve(t xml.StartElement, parent scope) (*node, scope, error) {
 		if !isDecl {
 			continue
 		}
+		if prefix != "" && a.Value == "" {
+			// Namespaces in XML 1.0 §3: a prefix may not be bound to no namespace (servers
+			// refuse it; xmlscan leaves the prefix unbound). Binding it to "" would make
+			// s:A the same attribute as A.
+			return nil, sc, fmt.Errorf("xmlcanon: xmlns:%s='' on element %s: a prefix cannot be undeclared in XML 1.0", prefix, t.Name.Local)
+		}
 		if !copied {
 			sc = scope{prefixes: make(map[string]string, len(parent.prefixes)+1)}
 			for k, v := range parent.prefixes {
