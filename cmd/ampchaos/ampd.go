@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,16 +20,6 @@ type ampdRunner struct {
 	bin, cfgPath, logPath, httpAddr string
 	proc                            *testserver.Ampd
 	stopped                         bool // SIGSTOPped and not yet continued
-}
-
-// buildAmpd builds ./cmd/ampd into dir when no binary was given.
-func buildAmpd(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "ampd")
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/ampd-xmpp/ampd/cmd/ampd").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("building ampd: %v\n%s", err, out)
-	}
-	return bin, nil
 }
 
 // ampdConfig is the defaults with the sandbox's connection, quick reconnects, presence policy

@@ -131,7 +131,7 @@ func run(ctx context.Context, o options, out io.Writer) (ok bool, err error) {
 
 	bin := o.ampdBin
 	if bin == "" {
-		if bin, err = buildAmpd(ctx, dir); err != nil {
+		if bin, err = testserver.BuildAmpd(ctx, dir); err != nil {
 			return false, err
 		}
 	}
