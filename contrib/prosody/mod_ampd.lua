@@ -159,9 +159,14 @@ end
 -- "divert", "retain" (ampd is away, within the grace: keep it for when it is
 -- back), "ignore" (not ours), "bounce" or "pass" (ampd cannot take it), with
 -- the reason for the log, and the <amp/> element of a request. It runs for
--- every message the server routes: the cheap checks come first, and
--- connected and in_grace are functions so that only AMP requests pay for them.
+-- every message the server routes, twice for a local one (pre-message/* for
+-- the sender's session, message/* where origin_kind is nil): the cheap checks
+-- come first, the origin before the search for <amp/>, and connected and
+-- in_grace are functions so that only AMP requests pay for them.
 local function classify_request(stanza, origin_kind, connected, retained, in_grace)
+	if origin_kind == nil then
+		return "ignore", "not from a local client or a remote server";
+	end
 	if stanza.attr.type == "error" then
 		return "ignore", "error message";
 	end
@@ -171,9 +176,6 @@ local function classify_request(stanza, origin_kind, connected, retained, in_gra
 	end
 	if amp.attr.status then
 		return "ignore", "amp reply (has status)";
-	end
-	if origin_kind == nil then
-		return "ignore", "not from a local client or a remote server";
 	end
 	if retained >= MAX_PENDING then
 		return WHEN_DOWN, "retained table full", amp;
@@ -863,3 +865,10 @@ end
 
 module:log("info", "mod_ampd ready: component %s, max %d retained, timeout %d s, when down: %s; re-inject keys remembered: %d, for %d s",
 	COMPONENT, MAX_PENDING, PENDING_TIMEOUT, WHEN_DOWN, REINJECTED_MAX, REINJECTED_MAX_AGE);
+-- Both bounds count from a request's arrival (sweep): a pending timeout that
+-- is not longer than the grace cuts the grace short.
+if DOWN_GRACE > 0 and PENDING_TIMEOUT <= DOWN_GRACE then
+	module:log("warn", "ampd_pending_timeout (%d s) is not longer than ampd_down_grace (%d s): both count from a request's arrival, "
+		.."so a request kept while ampd is away is answered per ampd_when_down after %d s, not %d s. Set ampd_pending_timeout above ampd_down_grace",
+		PENDING_TIMEOUT, DOWN_GRACE, PENDING_TIMEOUT, DOWN_GRACE);
+end

@@ -83,3 +83,17 @@ func TestModuleLogs(t *testing.T) {
 	<-done
 	waitLog(t, s, "info", "ampd component "+s.ComponentDomain+" disconnected (", "0 requests stay retained")
 }
+
+// The module warns at start when pending_timeout does not exceed down_grace: both count from
+// a request's arrival, so the timeout would cut the grace short. With the defaults (60 s and
+// 20 s) it says nothing.
+func TestTimeoutWithinGraceWarning(t *testing.T) {
+	s := startServer(t, Options{PendingTimeout: 5 * time.Second, DownGrace: 10 * time.Second})
+	waitLog(t, s, "warning", "pending_timeout (5 s) is not longer than down_grace (10 s)", "Set pending_timeout above down_grace")
+
+	s = startServer(t, Options{})
+	waitLog(t, s, "info", "mod_ampd ready on "+s.Host)
+	if strings.Contains(s.LogTail(1000), "is not longer than down_grace") {
+		t.Errorf("warned about the timeout with the defaults:\n%s", s.LogTail(100))
+	}
+}

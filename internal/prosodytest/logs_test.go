@@ -82,3 +82,21 @@ func TestConflictResolutionWarning(t *testing.T) {
 		t.Errorf("warned about component_conflict_resolve although it is kick_old:\n%s", data)
 	}
 }
+
+// The module warns at start when ampd_pending_timeout does not exceed ampd_down_grace: both
+// count from a request's arrival, so the timeout would cut the grace short. With the defaults
+// (60 s and 20 s) it says nothing.
+func TestTimeoutWithinGraceWarning(t *testing.T) {
+	s := startSandbox(t, Options{PendingTimeout: 5 * time.Second, DownGrace: 10 * time.Second, LogLevel: "info"})
+	waitLog(t, s, "warn", "ampd_pending_timeout (5 s) is not longer than ampd_down_grace (10 s)", "Set ampd_pending_timeout above ampd_down_grace")
+
+	s = startSandbox(t, Options{LogLevel: "info"})
+	waitLog(t, s, "info", "mod_ampd ready")
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "is not longer than ampd_down_grace") {
+		t.Errorf("warned about the timeout with the defaults:\n%s", data)
+	}
+}

@@ -247,7 +247,20 @@ init([Host, Opts]) ->
 	       mod_opt(pending_timeout, Opts) div 1000,
 	       mod_opt(when_down, Opts), mod_opt(reinjected_max, Opts),
 	       mod_opt(reinjected_max_age, Opts) div 1000]),
+    warn_timeout_within_grace(Host, mod_opt(pending_timeout, Opts) div 1000,
+			      mod_opt(down_grace, Opts)),
     {ok, Host}.
+
+%% Both bounds count from a request's arrival (expire_pending/1): a pending
+%% timeout that is not longer than the grace cuts the grace short.
+warn_timeout_within_grace(Host, Timeout, Grace) when Grace > 0, Timeout =< Grace ->
+    ?WARNING_MSG("mod_ampd on ~ts: pending_timeout (~B s) is not longer than "
+		 "down_grace (~B s): both count from a request's arrival, so a "
+		 "request kept while ampd is away is handled as when_down says "
+		 "after ~B s, not ~B s. Set pending_timeout above down_grace.",
+		 [Host, Timeout, Grace, Timeout, Grace]);
+warn_timeout_within_grace(_Host, _Timeout, _Grace) ->
+    ok.
 
 %% Answered once everything cast to the process before is done (run_component_hook/2).
 handle_call(sync, _From, Host) ->
