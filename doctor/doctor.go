@@ -48,7 +48,11 @@ func Run(ctx context.Context, path string, o Options) *Report {
 		r.skip("the configuration is invalid", "tcp", "handshake", "store", "http")
 		return r
 	}
-	r.pass("configuration", "%s is valid (component %s, server %s, hosts %s)", path, cfg.Component.Domain, cfg.Component.Address, strings.Join(cfg.Server.Hosts, ", "))
+	servers := cfg.Component.Address
+	if len(cfg.Component.Addresses) > 1 {
+		servers = strings.Join(cfg.Component.Addresses, ", ")
+	}
+	r.pass("configuration", "%s is valid (component %s, server %s, hosts %s)", path, cfg.Component.Domain, servers, strings.Join(cfg.Server.Hosts, ", "))
 
 	if running(ctx, cfg.HTTP.Listen) {
 		checkRunning(ctx, r, cfg)
@@ -116,47 +120,73 @@ func storeLocked(path string) bool {
 	return false
 }
 
-// checkServer checks TCP, the handshake, and per host the permissions and the module.
+// checkServer checks the component listener of every node ampd may connect to: the one of
+// component.address, or each of component.addresses in a cluster, where ampd moves to the
+// next after a failure, so a node that refuses it must show now rather than at a failover.
+// With several nodes each check's name ends with the node's address. The client probe runs
+// once, beside the first node's connection.
 func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) {
-	later := []string{"handshake"}
-	for _, h := range cfg.Server.Hosts {
-		later = append(later, "privileges "+h, "module "+h)
+	addrs := []string{cfg.Component.Address}
+	if len(cfg.Component.Addresses) > 1 {
+		addrs = cfg.Component.Addresses // validation made Address the first of them
 	}
-	if o.Probe != nil {
+	for i, addr := range addrs {
+		node := *cfg
+		node.Component.Address = addr
+		label := ""
+		if len(addrs) > 1 {
+			label = " (node " + addr + ")"
+		}
+		probe := o.Probe
+		if i > 0 {
+			probe = nil
+		}
+		checkNode(ctx, r, &node, o.Wait, probe, label)
+	}
+}
+
+// checkNode checks TCP, the handshake, and per host the permissions and the module at
+// cfg.Component.Address; label ends every check's name.
+func checkNode(ctx context.Context, r *Report, cfg *config.Config, wait time.Duration, probe *Probe, label string) {
+	later := []string{"handshake" + label}
+	for _, h := range cfg.Server.Hosts {
+		later = append(later, "privileges "+h+label, "module "+h+label)
+	}
+	if probe != nil {
 		later = append(later, "probe")
 	}
 	conn, err := net.DialTimeout("tcp", cfg.Component.Address, cfg.Component.DialTimeout)
 	if err != nil {
-		r.fail("tcp", fixServerDown(cfg.Component.Address), "cannot connect to %s: %v", cfg.Component.Address, err)
+		r.fail("tcp"+label, fixServerDown(cfg.Component.Address), "cannot connect to %s: %v", cfg.Component.Address, err)
 		r.skip("no TCP connection", later...)
 		return
 	}
 	conn.Close()
-	r.pass("tcp", "%s accepts connections", cfg.Component.Address)
+	r.pass("tcp"+label, "%s accepts connections", cfg.Component.Address)
 
 	s, err := connect(ctx, cfg)
 	if err != nil {
 		var se *component.StreamError
 		switch {
 		case errors.Is(err, component.ErrNotAuthorized):
-			r.fail("handshake", fixSecret(Unknown, cfg.Component.Domain), "the server refused the secret of %s (not-authorized)", cfg.Component.Domain)
+			r.fail("handshake"+label, fixSecret(Unknown, cfg.Component.Domain), "the server refused the secret of %s (not-authorized)", cfg.Component.Domain)
 		case errors.As(err, &se) && (se.Condition == "host-unknown" || se.Condition == "improper-addressing"):
-			r.fail("handshake", fixDomain(Unknown, cfg.Component.Domain), "the server does not know the component %s (%s)", cfg.Component.Domain, se.Condition)
+			r.fail("handshake"+label, fixDomain(Unknown, cfg.Component.Domain), "the server does not know the component %s (%s)", cfg.Component.Domain, se.Condition)
 		case errors.As(err, &se) && se.Condition == "conflict":
-			r.fail("handshake", "Another process is connected as this component, probably ampd without its HTTP endpoint: stop it (systemctl stop ampd) while doctor runs.", "the server refused a second connection for %s (conflict)", cfg.Component.Domain)
+			r.fail("handshake"+label, "Another process is connected as this component, probably ampd without its HTTP endpoint: stop it (systemctl stop ampd) while doctor runs.", "the server refused a second connection for %s (conflict)", cfg.Component.Domain)
 		default:
-			r.fail("handshake", fixDomain(Unknown, cfg.Component.Domain)+"and check that "+cfg.Component.Address+" is the component port, not the client (5222) or server (5269) port.", "no XEP-0114 handshake with %s: %v", cfg.Component.Address, err)
+			r.fail("handshake"+label, fixDomain(Unknown, cfg.Component.Domain)+"and check that "+cfg.Component.Address+" is the component port, not the client (5222) or server (5269) port.", "no XEP-0114 handshake with %s: %v", cfg.Component.Address, err)
 		}
 		r.skip("no component connection", later[1:]...)
 		return
 	}
 	defer s.close()
-	r.pass("handshake", "connected and authenticated as %s", cfg.Component.Domain)
+	r.pass("handshake"+label, "connected and authenticated as %s", cfg.Component.Domain)
 
-	deadline := time.Now().Add(o.Wait)
+	deadline := time.Now().Add(wait)
 	s.waitPrivileges(cfg.Server.Hosts, deadline)
 	for _, h := range cfg.Server.Hosts {
-		if names, _, err := s.discoInfo(h, "", time.Now().Add(o.Wait)); err == nil {
+		if names, _, err := s.discoInfo(h, "", time.Now().Add(wait)); err == nil {
 			for _, n := range names {
 				if f := familyOf(n); f != Unknown {
 					r.Family = f
@@ -165,7 +195,7 @@ func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) 
 		}
 	}
 	for _, h := range cfg.Server.Hosts {
-		checkPrivileges(r, s, cfg, h)
+		checkPrivileges(r, s, cfg, h, label)
 	}
 	features, err := cfg.Features()
 	if err != nil { // config.Load validated [amp]
@@ -173,38 +203,38 @@ func checkServer(ctx context.Context, r *Report, cfg *config.Config, o Options) 
 	}
 	for _, h := range cfg.Server.Hosts {
 		if err := s.client.Send(route.AppendAnnounce(nil, cfg.Component.Domain, h, features.Disco())); err != nil {
-			r.fail("module "+h, "", "cannot send the announcement: %v", err)
+			r.fail("module "+h+label, "", "cannot send the announcement: %v", err)
 			continue
 		}
-		_, got, err := s.discoInfo(h, nsAMP, time.Now().Add(o.Wait))
+		_, got, err := s.discoInfo(h, nsAMP, time.Now().Add(wait))
 		advertised := err == nil && slices.Contains(got, nsAMP)
-		pong, answered := s.ping(h, time.Now().Add(o.Wait))
+		pong, answered := s.ping(h, time.Now().Add(wait))
 		switch {
 		case advertised && answered:
-			r.pass("module "+h, "mod_ampd on %s (%s %s): when_down %s after a grace of %d s, max_pending %d, pending_timeout %d s, reinjected_max %d, reinjected_max_age %d s, %d retained; advertises what ampd announces (%d features)",
+			r.pass("module "+h+label, "mod_ampd on %s (%s %s): when_down %s after a grace of %d s, max_pending %d, pending_timeout %d s, reinjected_max %d, reinjected_max_age %d s, %d retained; advertises what ampd announces (%d features)",
 				h, pong.Server, pong.ServerVersion, pong.WhenDown, pong.DownGrace, pong.MaxPending, pong.PendingTimeout, pong.ReinjectedMax, pong.ReinjectedAge, pong.Retained, len(got))
 		case advertised:
-			r.fail("module "+h, fixModule(r.Family, h, cfg.Component.Domain), "mod_ampd on %s advertises AMP but does not answer a ping: it is older than this ampd; install the module of this version", h)
+			r.fail("module "+h+label, fixModule(r.Family, h, cfg.Component.Domain), "mod_ampd on %s advertises AMP but does not answer a ping: it is older than this ampd; install the module of this version", h)
 		case err == nil:
-			r.fail("module "+h, fixModule(r.Family, h, cfg.Component.Domain), "%s does not advertise AMP after ampd's announcement: mod_ampd is not loaded there, or serves another component", h)
+			r.fail("module "+h+label, fixModule(r.Family, h, cfg.Component.Domain), "%s does not advertise AMP after ampd's announcement: mod_ampd is not loaded there, or serves another component", h)
 		default:
-			r.fail("module "+h, fixModule(r.Family, h, cfg.Component.Domain), "%s does not answer the AMP disco#info node (%v): mod_ampd is not loaded there", h, err)
+			r.fail("module "+h+label, fixModule(r.Family, h, cfg.Component.Domain), "%s does not answer the AMP disco#info node (%v): mod_ampd is not loaded there", h, err)
 		}
 	}
 	if s.presences > 0 {
-		r.note("presence", "%d presences received at connect (users online)", s.presences)
+		r.note("presence"+label, "%d presences received at connect (users online)", s.presences)
 	} else {
-		r.note("presence", "no presence received at connect: nobody online, or the presence permission is missing (see above)")
+		r.note("presence"+label, "no presence received at connect: nobody online, or the presence permission is missing (see above)")
 	}
-	if o.Probe != nil {
+	if probe != nil {
 		// While doctor's connection has announced: the module advertises AMP and diverts to it.
-		runProbe(r, cfg, features, *o.Probe, s, o.Wait)
+		runProbe(r, cfg, features, *probe, s, wait)
 	}
 }
 
 // checkPrivileges checks the XEP-0356 permissions host announced.
-func checkPrivileges(r *Report, s *session, cfg *config.Config, h string) {
-	name := "privileges " + h
+func checkPrivileges(r *Report, s *session, cfg *config.Config, h, label string) {
+	name := "privileges " + h + label
 	fixText := fixPrivileges(r.Family, h, cfg.Component.Domain)
 	p, ok := s.privs[h]
 	if !ok {

@@ -52,7 +52,7 @@ func indent(text string) string {
 func fixServerDown(address string) string {
 	host, port, _ := net.SplitHostPort(address)
 	return fix(Unknown,
-		fmt.Sprintf("Start the XMPP server (systemctl start prosody, or ejabberd) and check that its component port is %s, as component.address in ampd.toml says:", address),
+		fmt.Sprintf("Start the XMPP server (systemctl start prosody, or ejabberd) and check that its component port is %s, as ampd.toml says (component.address, or component.addresses for a cluster):", address),
 		fmt.Sprintf("component_ports = { %s }\ncomponent_interfaces = { %q }", port, host),
 		fmt.Sprintf("listen:\n  -\n    port: %s\n    ip: %q\n    module: ejabberd_service", port, host))
 }
