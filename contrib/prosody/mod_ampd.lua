@@ -163,6 +163,19 @@ end
 -- the sender's session, message/* where origin_kind is nil): the cheap checks
 -- come first, the origin before the search for <amp/>, and connected and
 -- in_grace are functions so that only AMP requests pay for them.
+-- amp_child is stanza:get_child("amp", xmlns_amp) without ipairs: it runs on
+-- every message a local client sends, and most have no <amp/>.
+local function amp_child(stanza)
+	local tags = stanza.tags;
+	for i = 1, #tags do
+		local tag = tags[i];
+		if tag.name == "amp" and tag.attr.xmlns == xmlns_amp then
+			return tag;
+		end
+	end
+	return nil;
+end
+
 local function classify_request(stanza, origin_kind, connected, retained, in_grace)
 	if origin_kind == nil then
 		return "ignore", "not from a local client or a remote server";
@@ -170,7 +183,7 @@ local function classify_request(stanza, origin_kind, connected, retained, in_gra
 	if stanza.attr.type == "error" then
 		return "ignore", "error message";
 	end
-	local amp = stanza:get_child("amp", xmlns_amp);
+	local amp = amp_child(stanza);
 	if not amp then
 		return "ignore", "no amp element";
 	end
