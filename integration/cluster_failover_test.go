@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,12 +159,21 @@ func TestClusterFailover(t *testing.T) {
 		until := time.Now().Add(d)
 		return func() bool { return time.Now().After(until) }
 	}
+	// answered names the requests without an answer, when they were sent and whether bob got
+	// them, so that a failure can be traced in the logs.
 	answered := func(tl *tally, ids []string) func() error {
 		return func() error {
-			if got := tl.count("notify") + tl.count("unavailable"); got < len(ids) {
-				return fmt.Errorf("answered %d of %d", got, len(ids))
+			n := tl.count("notify") + tl.count("unavailable")
+			if n >= len(ids) {
+				return nil
 			}
-			return nil
+			var missing []string
+			for _, id := range ids {
+				if tl.of("notify", id)+tl.of("unavailable", id) == 0 && len(missing) < 10 {
+					missing = append(missing, fmt.Sprintf("%s (sent %s, bob got it %d times)", id, sentAt[id].UTC().Format("15:04:05.000"), got.of("body", id)))
+				}
+			}
+			return fmt.Errorf("answered %d of %d; without an answer: %s", n, len(ids), strings.Join(missing, ", "))
 		}
 	}
 

@@ -53,6 +53,13 @@ func (tl *tally) finish() map[string]map[string]int {
 	return tl.counts
 }
 
+// of returns how often id was counted as kind.
+func (tl *tally) of(kind, id string) int {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return tl.counts[kind][id]
+}
+
 func (tl *tally) count(kind string) int {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
