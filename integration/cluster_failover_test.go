@@ -170,7 +170,7 @@ func TestClusterFailover(t *testing.T) {
 			var missing []string
 			for _, id := range ids {
 				if tl.of("notify", id)+tl.of("unavailable", id) == 0 && len(missing) < 10 {
-					missing = append(missing, fmt.Sprintf("%s (sent %s, bob got it %d times)", id, sentAt[id].UTC().Format("15:04:05.000"), got.of("body", id)))
+					missing = append(missing, fmt.Sprintf("%s (sent %s; the sender got %s; bob got it %d times)", id, sentAt[id].UTC().Format("15:04:05.000"), tl.kindsOf(id), got.of("body", id)))
 				}
 			}
 			return fmt.Errorf("answered %d of %d; without an answer: %s", n, len(ids), strings.Join(missing, ", "))

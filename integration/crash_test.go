@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,23 @@ func (tl *tally) of(kind, id string) int {
 	return tl.counts[kind][id]
 }
 
+// kindsOf lists what was counted for id, e.g. "notify 1, other error 1", or "nothing".
+func (tl *tally) kindsOf(id string) string {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	var kinds []string
+	for kind, ids := range tl.counts {
+		if n := ids[id]; n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %d", kind, n))
+		}
+	}
+	if len(kinds) == 0 {
+		return "nothing"
+	}
+	slices.Sort(kinds)
+	return strings.Join(kinds, ", ")
+}
+
 func (tl *tally) count(kind string) int {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
@@ -85,6 +103,9 @@ func senderKinds(s c2stest.Stanza) (string, string) {
 				return st, s.ID
 			}
 		}
+	}
+	if s.Type == "error" {
+		return "other error", s.ID // no test expects one: counted so that a failure can name it
 	}
 	return "", ""
 }

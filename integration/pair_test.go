@@ -177,7 +177,7 @@ func checkDiverts(t *testing.T, ids []string, s, r map[string]map[string]int) (d
 		case unavail == 1 && notify == 0 && body == 0:
 			bounced++
 		default:
-			t.Errorf("%s: notify %d, delivered %d, service-unavailable %d: want exactly one outcome", id, notify, body, unavail)
+			t.Errorf("%s: notify %d, delivered %d, service-unavailable %d, other errors %d: want exactly one outcome", id, notify, body, unavail, s["other error"][id])
 		}
 	}
 	return delivered, bounced
