@@ -241,11 +241,16 @@ func (e *env) befriend(a, b *c2stest.Client, aUser, bUser string) {
 	}
 	subscribe(a, b, bUser, aUser)
 	subscribe(b, a, aUser, bUser)
-	// Both rosters now say 'both'; wait for the pushes so later fetches see them.
+	// Both rosters now say 'both'; wait for the pushes so later fetches see them. Each fetch
+	// has a few seconds of its own: an ejabberd cluster once left one unanswered (CI, 23.01,
+	// the node's log silent), and one lost answer must not use up the whole wait.
 	for _, c := range []*c2stest.Client{a, b} {
 		e.eventually("roster both", func() error {
-			res, err := c.IQ(ctx, `<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`)
+			fctx, fcancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer fcancel()
+			res, err := c.IQ(fctx, `<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`)
 			if err != nil {
+				e.t.Logf("roster fetch for the subscription check: %v (asking again)", err)
 				return err
 			}
 			if strings.Count(string(res.Raw), "subscription='both'")+strings.Count(string(res.Raw), `subscription="both"`) == 0 {
